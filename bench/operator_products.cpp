@@ -1,6 +1,7 @@
 // bench/operator_products.cpp — one product and block products: full vs one-triangle storage.
 //
-// Dense GOE n = 4000 (GEMV/GEMM vs SYMV/SYMM through selfadjointView) and the
+// Dense GOE n = 4000 (GEMV/GEMM vs SYMV/SYMM through selfadjointView vs the `symmetric`
+// form: SYMV for one vector, the line-dot kernel for blocks, optionally on two threads) and the
 // 2-D Laplacian n = 10^6 (full CSR vs upper triangle; Eigen's sparse-times-
 // dense block product vs blockspec's tiled kernel). Counter `seconds_per_vector`
 // is the time of one block product divided by its width k.
@@ -42,6 +43,9 @@ void dense_full(benchmark::State& s) { run_products(s, blockspec::dense_operator
 void dense_upper(benchmark::State& s) {
   run_products(s, blockspec::dense_operator(bench::goe(4000), blockspec::upper_triangle));
 }
+void dense_symmetric(benchmark::State& s) {
+  run_products(s, blockspec::dense_operator(bench::goe(4000), blockspec::symmetric, {.threads = static_cast<int>(s.range(1))}));
+}
 void sparse_full(benchmark::State& s) { run_products(s, blockspec::sparse_operator(lap())); }
 void sparse_upper(benchmark::State& s) { run_products(s, blockspec::sparse_operator(lap_upper(), blockspec::upper_triangle)); }
 /// Eigen's own sparse * dense block product, for comparison with the tiled kernel.
@@ -61,6 +65,8 @@ void sparse_eigen_block(benchmark::State& state) {
 
 BENCHMARK(dense_full)->Arg(1)->Arg(10)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
 BENCHMARK(dense_upper)->Arg(1)->Arg(10)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond);
+// args: block width, threads per product
+BENCHMARK(dense_symmetric)->Args({1, 1})->Args({5, 1})->Args({10, 1})->Args({16, 1})->Args({64, 1})->Args({1, 2})->Args({10, 2})->Unit(benchmark::kMillisecond);
 BENCHMARK(sparse_full)->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
 BENCHMARK(sparse_upper)->Arg(1)->Arg(10)->Unit(benchmark::kMillisecond);
 BENCHMARK(sparse_eigen_block)->Arg(10)->Unit(benchmark::kMillisecond);

@@ -1,4 +1,5 @@
-// Tests of the one-triangle operators and the tiled sparse block product (operator/matrix.hpp).
+// Tests of the one-triangle and `symmetric` dense operators, threaded products, and the tiled
+// sparse block product (operator/matrix.hpp, operator/detail/dense_kernels.hpp).
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/operator/matrix.hpp>
 
@@ -7,6 +8,8 @@
 #include <support/reference_matrices.hpp>
 
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -50,6 +53,95 @@ TEST_CASE_TEMPLATE("dense_operator(A, upper_triangle / lower_triangle) reads one
   up.apply(x.col(3), y1);
   CHECK(static_cast<double>((y1 - y_full.col(3)).norm()) <= bound);
   CHECK(y1.allFinite());
+}
+
+TEST_CASE_TEMPLATE("dense_operator(A, symmetric): every block width, threads, strided blocks", S, float, double) {
+  // n = 61: not a multiple of the kernel's 8 or 16 lanes, nor of its 2..8 lines per pass.
+  const Eigen::Index n = 61;
+  const MatrixX<S> g = random_matrix<S>(n, n, 3);
+  const MatrixX<S> sym = g + g.transpose();
+  const double eps = static_cast<double>(std::numeric_limits<S>::epsilon());
+  const auto one = blockspec::dense_operator(sym, blockspec::symmetric);
+  static_assert(blockspec::BatchedLinearOperator<decltype(one)>);
+  static_assert(blockspec::is_thread_safe_v<decltype(one)>);
+  for (Eigen::Index k : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 16, 25}) {
+    CAPTURE(k);
+    const MatrixX<S> x = random_matrix<S>(n, k, static_cast<std::uint64_t>(10 + k));
+    // Reference: the plain product in double. Each entry is a dot product of length n computed
+    // in another order, so |error| <= n eps (|A| |x|) entrywise (Higham, Accuracy and Stability, 3.1).
+    const Eigen::MatrixXd want = sym.template cast<double>() * x.template cast<double>();
+    const Eigen::MatrixXd bound = static_cast<double>(n) * eps * (sym.template cast<double>().cwiseAbs() * x.template cast<double>().cwiseAbs());
+    MatrixX<S> y1(n, k);
+    one.apply_block(x, y1);
+    CHECK(((y1.template cast<double>() - want).cwiseAbs().array() <= bound.array()).all());
+    for (int threads : {2, 3, 7}) {
+      CAPTURE(threads);
+      const auto par = blockspec::dense_operator(sym, blockspec::symmetric, {.threads = threads});
+      MatrixX<S> yt(n, k);
+      par.apply_block(x, yt);
+      if (k <= 12)  // the line-dot kernel computes each row alone: bit-identical for every thread count
+        CHECK(yt == y1);
+      else
+        CHECK(((yt.template cast<double>() - want).cwiseAbs().array() <= bound.array()).all());
+      VectorX<S> v(n);
+      par.apply(x.col(0), v);
+      CHECK(((v.template cast<double>() - want.col(0)).cwiseAbs().array() <= bound.col(0).array()).all());
+    }
+  }
+  // A block whose columns are strided (as a Map into a wider matrix), written into a strided output.
+  MatrixX<S> wide = random_matrix<S>(n + 5, 9, 40), out = MatrixX<S>::Zero(n + 3, 9);
+  const Eigen::Map<const MatrixX<S>, 0, Eigen::OuterStride<>> xs(wide.data(), n, 4, Eigen::OuterStride<>(2 * (n + 5)));
+  Eigen::Map<MatrixX<S>, 0, Eigen::OuterStride<>> ys(out.data(), n, 4, Eigen::OuterStride<>(2 * (n + 3)));
+  one.apply_block(xs, ys);
+  const Eigen::MatrixXd want = sym.template cast<double>() * MatrixX<S>(xs).template cast<double>();
+  const Eigen::MatrixXd bound = static_cast<double>(n) * eps * (sym.template cast<double>().cwiseAbs() * MatrixX<S>(xs).template cast<double>().cwiseAbs());
+  CHECK(((MatrixX<S>(ys).template cast<double>() - want).cwiseAbs().array() <= bound.array()).all());
+  CHECK(out.col(1).isZero());  // the columns between the strided ones are untouched
+  CHECK(out.bottomRows(3).isZero());
+}
+
+TEST_CASE_TEMPLATE("dense_operator: threaded products equal the one-thread products", S, float, double) {
+  const Eigen::Index n = 45;
+  const MatrixX<S> g = random_matrix<S>(n, n, 5);
+  const MatrixX<S> sym = g + g.transpose();
+  MatrixX<S> upper = sym;
+  upper.template triangularView<Eigen::StrictlyLower>().setConstant(std::numeric_limits<S>::quiet_NaN());
+  const MatrixX<S> x = random_matrix<S>(n, 7, 6);
+  const double eps = static_cast<double>(std::numeric_limits<S>::epsilon());
+  const Eigen::MatrixXd want = sym.template cast<double>() * x.template cast<double>();
+  const Eigen::MatrixXd bound = static_cast<double>(n) * eps * (sym.template cast<double>().cwiseAbs() * x.template cast<double>().cwiseAbs());
+  auto close = [&](const MatrixX<S>& y, Eigen::Index cols) {
+    return ((y.template cast<double>() - want.leftCols(cols)).cwiseAbs().array() <= bound.leftCols(cols).array()).all();
+  };
+  for (int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    const auto general = blockspec::dense_operator(sym, {.threads = threads});
+    const auto up = blockspec::dense_operator(upper, blockspec::upper_triangle, {.threads = threads});
+    CHECK(general.threads() == threads);
+    MatrixX<S> y(n, 7);
+    general.apply_block(x, y);
+    CHECK(close(y, 7));
+    up.apply_block(x, y);
+    CHECK(close(y, 7));
+    MatrixX<S> v(n, 1);
+    general.apply(x.col(0), v.col(0));
+    CHECK(close(v, 1));
+    up.apply(x.col(0), v.col(0));
+    CHECK(close(v, 1));
+  }
+}
+
+TEST_CASE("dense_operator rejects a non-positive thread count, naming it") {
+  const Eigen::MatrixXd a = Eigen::MatrixXd::Identity(4, 4);
+  for (int threads : {0, -2}) {
+    try {
+      (void)blockspec::dense_operator(a, blockspec::symmetric, {.threads = threads});
+      FAIL("expected invalid_argument");
+    } catch (const blockspec::invalid_argument& e) {
+      CHECK(std::string(e.what()).find("threads") != std::string::npos);
+    }
+    CHECK_THROWS_AS((void)blockspec::dense_operator(a, {.threads = threads}), blockspec::invalid_argument);
+  }
 }
 
 TEST_CASE_TEMPLATE("sparse_operator: one stored triangle, and the tiled block product", S, float, double) {

@@ -133,8 +133,9 @@ namespace detail {
 /// apply per column otherwise, or when a single column is active), then each
 /// column's own recurrence, reorthogonalization and breakdown test. A column
 /// that breaks down drops out of the products. Vectors live in one n-by-(m k)
-/// allocation (column c owns columns c m .. c m + m - 1) when a basis is
-/// stored, or in three n-by-k blocks otherwise. `single` selects the messages
+/// allocation, step-major (v_j of column c is column j k + c, so the block of
+/// a step is contiguous for apply_block and each column's basis is a strided
+/// view) when a basis is stored, or in three n-by-k blocks otherwise. `single` selects the messages
 /// of lanczos() ("start vector", "at step j").
 template <class Op, class IP>
 std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
@@ -173,7 +174,7 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
   }
 
   // Workspace, allocated once. With a stored basis v_j of column c is
-  // V.col(c m + j); otherwise v_{j-1}, v_j of column c are Vprev.col(c), Vcur.col(c).
+  // V.col(j k + c); otherwise v_{j-1}, v_j of column c are Vprev.col(c), Vcur.col(c).
   // Big arrays get huge pages before their first write (detail/huge_pages.hpp).
   auto fresh = [](MatrixX<S>& a, Eigen::Index rows, Eigen::Index cols) {
     a.resize(rows, cols);
@@ -182,7 +183,12 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
   MatrixX<S> V, Vprev, Vcur, W, Xs, Ws;
   fresh(W, n, k);
   VectorX<S> h;
-  auto basis_col = [&](Eigen::Index c, int j) { return V.col(c * m + j); };
+  auto basis_col = [&](Eigen::Index c, int j) { return V.col(static_cast<Eigen::Index>(j) * k + c); };
+  // v_0 .. v_{j} of column c: a strided view of V.
+  using StridedBasis = Eigen::Map<const MatrixX<S>, 0, Eigen::OuterStride<>>;
+  auto basis_of = [&](Eigen::Index c, int j) {
+    return StridedBasis(V.data() + c * n, n, j + 1, Eigen::OuterStride<>(k * n));
+  };
   if (store) {
     fresh(V, n, static_cast<Eigen::Index>(m) * k);
     for (Eigen::Index c = 0; c < k; ++c)
@@ -223,9 +229,7 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
     if constexpr (BatchedLinearOperator<std::remove_reference_t<Op>>) {
       if (n_active == k && k > 1) {
         if (store) {
-          const Eigen::Map<const MatrixX<S>, 0, Eigen::OuterStride<>> X(
-              V.data() + static_cast<Eigen::Index>(j) * n, n, k, Eigen::OuterStride<>(static_cast<Eigen::Index>(m) * n));
-          detail::apply_block(op, X, W);
+          detail::apply_block(op, V.middleCols(static_cast<Eigen::Index>(j) * k, k), W);
         } else {
           detail::apply_block(op, Vcur, W);
         }
@@ -275,7 +279,7 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
       w -= static_cast<S>(alpha) * vj;
       r.alpha[j] = alpha;
 
-      const auto basis = [&] { return V.middleCols(c * m, j + 1); };
+      const auto basis = [&] { return basis_of(c, j); };
       if (reorth == Reorthogonalization::full) {
         detail::gram_schmidt_twice<S>(basis(), w, h, ip);
         ++r.reorthogonalizations;
@@ -335,7 +339,7 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
         if (r.steps < m) V.conservativeResize(n, r.steps);
         r.basis = std::move(V);
       } else {
-        r.basis = V.middleCols(c * m, r.steps);
+        r.basis = basis_of(c, r.steps - 1);
       }
     }
   }

@@ -7,16 +7,27 @@
 // The matrix is held by reference when passed as an lvalue, moved in otherwise;
 // it is never copied or modified. Symmetry is assumed, not checked: call
 // symmetry_error() to check it.
-// Symmetric storage: dense_operator(A, upper_triangle) and
-// sparse_operator(A, upper_triangle) (or lower_triangle) read one triangle
-// only, through Eigen's selfadjointView: H = triu(A) + triu(A, 1)'. The other
-// triangle is never read, so it may hold anything (a sparse matrix may store
-// one triangle only, half the bytes). Measured on this machine (bench/
-// operator_products.cpp, see bench/RESULTS.md): a dense n = 4000 product
-// through one triangle (SYMV/SYMM) is faster than the full GEMV/GEMM for one
-// vector and at least as fast for blocks; a sparse single product through one
-// triangle is faster than the full SpMV. Use the triangle form whenever the
-// input is known to be symmetric.
+// Symmetric storage, dense:
+// - dense_operator(A, symmetric): A is stored in full and is symmetric (the
+//   declaration is trusted). This is the fastest dense form: one vector goes
+//   through one triangle (SYMV, half the bytes of GEMV), and a block of up to
+//   12 vectors through blockspec's line-dot kernel (operator/detail/
+//   dense_kernels.hpp: A is read once and each element used k times from
+//   registers; 0.6x the time of Eigen's GEMM at k = 10, n = 4000). Wider
+//   blocks use Eigen's GEMM.
+// - dense_operator(A, upper_triangle) (or lower_triangle) reads that triangle
+//   only, through Eigen's selfadjointView: H = triu(A) + triu(A, 1)'. The other
+//   triangle is never read, so it may hold anything. Use it when only one
+//   triangle is valid.
+// - DenseOptions{.threads = t} splits each product over t std::threads (rows
+//   of the output; for the triangle forms, the columns of a block; a single
+//   vector through one triangle stays on one thread). This is for one
+//   probe group using all cores (slq with block_size = probes); when slq
+//   already runs probe groups on several threads, leave it at 1.
+// Measured on this machine (bench/operator_products.cpp, bench/RESULTS.md).
+// Sparse: sparse_operator(A, upper_triangle) (or lower_triangle) reads one
+// triangle, which may be all the matrix stores (half the bytes); a sparse
+// single product through one triangle is faster than the full SpMV.
 // Sparse block products (apply_block) of the full-storage sparse operator use
 // a tiled kernel: rows are processed in tiles whose nonzeros stay in cache
 // while the columns of the block go through them four at a time, so the
@@ -27,6 +38,7 @@
 
 #include <blockspec/error.hpp>
 #include <blockspec/operator/concepts.hpp>
+#include <blockspec/operator/detail/dense_kernels.hpp>
 
 #include <Eigen/SparseCore>
 
@@ -47,6 +59,17 @@ struct lower_triangle_t {
 };
 inline constexpr upper_triangle_t upper_triangle{};
 inline constexpr lower_triangle_t lower_triangle{};
+/// Tag: the dense matrix is stored in full and is symmetric; the operator reads whichever part is faster.
+struct symmetric_t {
+  static constexpr int mode = -1;
+};
+inline constexpr symmetric_t symmetric{};
+
+/// Options of dense_operator.
+struct DenseOptions {
+  /// Threads per product (std::thread, started per product: ~50 us, small against an n = 4000 product).
+  int threads = 1;
+};
 
 namespace detail {
 
@@ -116,37 +139,72 @@ void require_square(const M& m, const char* where) {
 }  // namespace detail
 
 /// y = A x for a dense square matrix A (stored type M: a reference or a value).
-/// UpLo = 0 reads the whole matrix; Eigen::Upper or Eigen::Lower reads that triangle only.
-template <class M, int UpLo = 0>
+/// Storage = 0 reads the whole matrix as it is; Eigen::Upper or Eigen::Lower reads that triangle
+/// only; symmetric_t::mode (-1) trusts that the full matrix is symmetric and picks the faster part.
+template <class M, int Storage = 0>
 class DenseOperator {
   using Matrix = std::remove_cvref_t<M>;
+  static constexpr bool direct_lines = requires(const Matrix& m) {
+    m.data();
+    m.outerStride();
+  } && Matrix::InnerStrideAtCompileTime == 1;
 
  public:
   using Scalar = typename Matrix::Scalar;
   static constexpr bool thread_safe = true;
 
   template <class A>
-  explicit DenseOperator(A&& a) : a_(std::forward<A>(a)) {
+  explicit DenseOperator(A&& a, DenseOptions options = {}) : a_(std::forward<A>(a)), threads_(options.threads) {
     detail::require_square(a_, "dense_operator");
+    detail::require(threads_ > 0, "dense_operator", "DenseOptions::threads must be positive, got " + std::to_string(threads_));
   }
 
   Eigen::Index rows() const noexcept { return a_.rows(); }
+  int threads() const noexcept { return threads_; }
+
   void apply(Eigen::Ref<const VectorX<Scalar>> x, Eigen::Ref<VectorX<Scalar>> y) const {
-    if constexpr (UpLo == 0)
-      y.noalias() = a_ * x;
-    else
-      y.noalias() = a_.template selfadjointView<UpLo>() * x;
+    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower) {
+      y.noalias() = a_.template selfadjointView<Storage>() * x;
+    } else if constexpr (Storage == symmetric_t::mode) {
+      if (threads_ == 1)
+        y.noalias() = a_.template selfadjointView<Eigen::Upper>() * x;  // SYMV: half the bytes
+      else
+        rows_in_parallel([&](Eigen::Index r, Eigen::Index m) {
+          y.segment(r, m).noalias() = a_.middleCols(r, m).transpose() * x;  // symmetric: columns = rows
+        });
+    } else {
+      rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { y.segment(r, m).noalias() = a_.middleRows(r, m) * x; });
+    }
   }
+
   void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y) const {
-    if constexpr (UpLo == 0)
-      Y.noalias() = a_ * X;
-    else
-      Y.noalias() = a_.template selfadjointView<UpLo>() * X;
+    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower) {
+      detail::parallel_slices(X.cols(), threads_, 1, [&](Eigen::Index c0, Eigen::Index c1) {
+        Y.middleCols(c0, c1 - c0).noalias() = a_.template selfadjointView<Storage>() * X.middleCols(c0, c1 - c0);
+      });
+    } else if constexpr (Storage == symmetric_t::mode && direct_lines) {
+      if (X.cols() <= detail::max_kernel_columns) {
+        const Eigen::Index n = a_.rows();
+        detail::parallel_slices(n, threads_, 8, [&](Eigen::Index j0, Eigen::Index j1) {
+          detail::lines_times_block<Scalar>(a_.data(), a_.outerStride(), n, X, Y, j0, j1);
+        });
+      } else {
+        rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { Y.middleRows(r, m).noalias() = a_.middleRows(r, m) * X; });
+      }
+    } else {
+      rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { Y.middleRows(r, m).noalias() = a_.middleRows(r, m) * X; });
+    }
   }
   const Matrix& matrix() const noexcept { return a_; }
 
  private:
+  template <class F>
+  void rows_in_parallel(F&& f) const {
+    detail::parallel_slices(a_.rows(), threads_, 8, [&](Eigen::Index r0, Eigen::Index r1) { f(r0, r1 - r0); });
+  }
+
   M a_;
+  int threads_ = 1;
 };
 
 /// y = A x for an Eigen::SparseMatrix A (row- or column-major).
@@ -184,13 +242,13 @@ class SparseOperator {
   M a_;
 };
 
-/// Wraps a dense square Eigen matrix (float or double).
+/// Wraps a dense square Eigen matrix (float or double); products read the whole matrix.
 /// Example: `auto H = blockspec::dense_operator(A);  // A is held by reference`
 template <class M>
   requires std::is_base_of_v<Eigen::MatrixBase<std::remove_cvref_t<M>>, std::remove_cvref_t<M>>
-auto dense_operator(M&& a) {
+auto dense_operator(M&& a, DenseOptions options = {}) {
   static_assert(Scalar<typename std::remove_cvref_t<M>::Scalar>, "dense_operator: scalar must be float or double");
-  return DenseOperator<detail::stored_t<M>>(std::forward<M>(a));
+  return DenseOperator<detail::stored_t<M>>(std::forward<M>(a), options);
 }
 
 /// Wraps an Eigen::SparseMatrix (either storage order).
@@ -201,14 +259,16 @@ auto sparse_operator(M&& a) {
   return SparseOperator<detail::stored_t<M>>(std::forward<M>(a));
 }
 
-/// Wraps a dense symmetric matrix of which only one triangle is read (SYMV / SYMM).
-/// Example: `auto H = blockspec::dense_operator(A, blockspec::upper_triangle);  // A's lower part is ignored`
-template <class M, class Triangle>
+/// Wraps a dense symmetric matrix: `symmetric` (stored in full; the fastest products), or
+/// `upper_triangle` / `lower_triangle` (only that triangle is read; the other may hold anything).
+/// Example: `auto H = blockspec::dense_operator(A, blockspec::symmetric, {.threads = 2});`
+template <class M, class Tag>
   requires std::is_base_of_v<Eigen::MatrixBase<std::remove_cvref_t<M>>, std::remove_cvref_t<M>> &&
-           (std::is_same_v<Triangle, upper_triangle_t> || std::is_same_v<Triangle, lower_triangle_t>)
-auto dense_operator(M&& a, Triangle) {
+           (std::is_same_v<Tag, upper_triangle_t> || std::is_same_v<Tag, lower_triangle_t> ||
+            std::is_same_v<Tag, symmetric_t>)
+auto dense_operator(M&& a, Tag, DenseOptions options = {}) {
   static_assert(Scalar<typename std::remove_cvref_t<M>::Scalar>, "dense_operator: scalar must be float or double");
-  return DenseOperator<detail::stored_t<M>, Triangle::mode>(std::forward<M>(a));
+  return DenseOperator<detail::stored_t<M>, Tag::mode>(std::forward<M>(a), options);
 }
 
 /// Wraps a sparse symmetric matrix of which only one triangle is read (it may store only that triangle).
