@@ -273,6 +273,23 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
     return false;
   };
 
+  // The worst key of the current answer on each side (-inf while it is incomplete).
+  auto boundaries = [&] {
+    const detail::EigsSelection f =
+        detail::eigs_select(locked_values, locked_side, Eigen::VectorXd(), options.which, final0, final1);
+    std::array<double, 2> bnd{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    std::array<int, 2> cnt{0, 0};
+    for (int i = 0; i < locked(); ++i)
+      if (f.locked_picked[static_cast<std::size_t>(i)]) {
+        const int side = locked_side[static_cast<std::size_t>(i)];
+        bnd[static_cast<std::size_t>(side)] =
+            std::min(bnd[static_cast<std::size_t>(side)], detail::eigs_key(locked_values[static_cast<std::size_t>(i)], options.which, side));
+        ++cnt[static_cast<std::size_t>(side)];
+      }
+    if (cnt[0] < final0) bnd[0] = -std::numeric_limits<double>::infinity();
+    if (cnt[1] < final1) bnd[1] = -std::numeric_limits<double>::infinity();
+    return bnd;
+  };
   fresh_vector(0);
   int l = 0;            // kept Ritz vectors at the head of V (the arrowhead part of T)
   int cur = 0;          // next basis column to expand
@@ -345,23 +362,6 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
       ++(side == 0 ? locked0 : locked1);
     };
 
-    // The worst key of the current answer on each side (-inf while it is incomplete).
-    auto boundaries = [&] {
-      const detail::EigsSelection f =
-          detail::eigs_select(locked_values, locked_side, Eigen::VectorXd(), options.which, final0, final1);
-      std::array<double, 2> bnd{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
-      std::array<int, 2> cnt{0, 0};
-      for (int i = 0; i < locked(); ++i)
-        if (f.locked_picked[static_cast<std::size_t>(i)]) {
-          const int side = locked_side[static_cast<std::size_t>(i)];
-          bnd[static_cast<std::size_t>(side)] =
-              std::min(bnd[static_cast<std::size_t>(side)], detail::eigs_key(locked_values[static_cast<std::size_t>(i)], options.which, side));
-          ++cnt[static_cast<std::size_t>(side)];
-        }
-      if (cnt[0] < final0) bnd[0] = -std::numeric_limits<double>::infinity();
-      if (cnt[1] < final1) bnd[1] = -std::numeric_limits<double>::infinity();
-      return bnd;
-    };
     const std::array<double, 2> boundary = boundaries();
 
     // Lock the converged pairs among the wanted ones.
@@ -435,10 +435,26 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
     }
     ++result.restarts;
     if (fresh_start) {
+      // Restart from a random vector plus the best unlocked Ritz vectors: the random part has a
+      // component along every copy the first start missed, and the Ritz part keeps what the
+      // basis knows about the pairs next to the answer, so they need not be found again.
+      VectorX<S> u = VectorX<S>::Zero(n);
+      int added = 0;
+      for (int i : detail::eigs_priority(theta, options.which)) {
+        if (added >= std::max(1, (ncv - locked()) / 3)) break;
+        if (taken[static_cast<std::size_t>(i)]) continue;
+        u.noalias() += V.leftCols(m) * Y.col(i).template cast<S>();
+        ++added;
+      }
       l = 0;
       cur = 0;
       T.setZero();
       if (!fresh_vector(0)) break;
+      if (added > 0) {
+        w = V.col(0) + u / static_cast<S>(std::sqrt(static_cast<double>(added)));
+        const double after = detail::orthogonalize_dgks<S>(X.leftCols(locked()), V.leftCols(0), w, hx, hv);
+        if (after > 0.0) V.col(0) = w / static_cast<S>(after);
+      }
       continue;
     }
 
