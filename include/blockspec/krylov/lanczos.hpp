@@ -127,6 +127,14 @@ void gram_schmidt_twice(const Eigen::Ref<const MatrixX<S>>& V, Eigen::Ref<Vector
 
 namespace detail {
 
+/// The engine's vectors, kept between runs by a caller that runs many (slq keeps one per
+/// thread): a run of the same shape reuses the memory, whose pages are already touched.
+template <class S>
+struct LanczosWorkspace {
+  MatrixX<S> V, Vprev, Vcur, W, Xs, Ws;
+  VectorX<S> h;
+};
+
 /// The Lanczos engine shared by lanczos() (k = 1) and batched_lanczos():
 /// k independent recurrences in lockstep, one per column of `starts`.
 /// Per step: one apply_block on the active columns when Op is batched (one
@@ -136,11 +144,12 @@ namespace detail {
 /// allocation, step-major (v_j of column c is column j k + c, so the block of
 /// a step is contiguous for apply_block and each column's basis is a strided
 /// view) when a basis is stored, or in three n-by-k blocks otherwise. `single` selects the messages
-/// of lanczos() ("start vector", "at step j").
+/// of lanczos() ("start vector", "at step j"). `workspace` (optional) holds the vectors.
 template <class Op, class IP>
 std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
     Op& op, const Eigen::Ref<const MatrixX<operator_scalar_t<Op>>>& starts, const LanczosOptions& options,
-    const IP& ip, const std::string& where, bool single) {
+    const IP& ip, const std::string& where, bool single,
+    LanczosWorkspace<operator_scalar_t<Op>>* workspace = nullptr) {
   using S = operator_scalar_t<Op>;
   options.validate(where);
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
@@ -173,16 +182,19 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
     r.beta.resize(m);
   }
 
-  // Workspace, allocated once. With a stored basis v_j of column c is
+  // Workspace, allocated once (or kept by the caller). With a stored basis v_j of column c is
   // V.col(j k + c); otherwise v_{j-1}, v_j of column c are Vprev.col(c), Vcur.col(c).
   // Big arrays get huge pages before their first write (detail/huge_pages.hpp).
   auto fresh = [](MatrixX<S>& a, Eigen::Index rows, Eigen::Index cols) {
+    if (a.rows() == rows && a.cols() == cols) return;  // a kept workspace of the same shape
     a.resize(rows, cols);
     advise_huge_pages(a.data(), static_cast<std::size_t>(a.size()) * sizeof(S));
   };
-  MatrixX<S> V, Vprev, Vcur, W, Xs, Ws;
+  LanczosWorkspace<S> local;
+  LanczosWorkspace<S>& ws = workspace ? *workspace : local;
+  MatrixX<S>&V = ws.V, &Vprev = ws.Vprev, &Vcur = ws.Vcur, &W = ws.W, &Xs = ws.Xs, &Ws = ws.Ws;
+  VectorX<S>& h = ws.h;
   fresh(W, n, k);
-  VectorX<S> h;
   auto basis_col = [&](Eigen::Index c, int j) { return V.col(static_cast<Eigen::Index>(j) * k + c); };
   // v_0 .. v_{j} of column c: a strided view of V.
   using StridedBasis = Eigen::Map<const MatrixX<S>, 0, Eigen::OuterStride<>>;
@@ -234,10 +246,8 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
           detail::apply_block(op, Vcur, W);
         }
       } else if (n_active > 1) {
-        if (Xs.size() == 0) {
-          fresh(Xs, n, k);
-          fresh(Ws, n, k);
-        }
+        fresh(Xs, n, k);
+        fresh(Ws, n, k);
         Eigen::Index s = 0;
         for (Eigen::Index c = 0; c < k; ++c)
           if (active[static_cast<std::size_t>(c)]) {

@@ -27,7 +27,9 @@
 // Cost: P m products with H, plus the Lanczos vector work (O(n m) per probe
 // without reorthogonalization, up to O(n m^2) with full) and O(m^2) per probe
 // for the tridiagonal eigenvalues. Memory: n m scalars per running probe
-// (partial, full) or 3n (none), times threads * block_size.
+// (partial, full) or 3n (none), times threads * block_size; each thread
+// allocates its vectors once and reuses them for all its probe groups, so
+// fresh pages are first-touched once per thread, not once per probe.
 // Caveats: steps are clamped to n (the result says so). A probe that finds an
 // invariant subspace stops early with an exact quadrature (status
 // invariant_subspace). A non-finite value from the operator is a
@@ -179,7 +181,7 @@ SlqBatchResult run_probes(Op& op, const SlqOptions& o, int first, int count, con
 
   // One group of probes: the single place where batched and one-at-a-time Lanczos meet.
   // Returns how many of the group's probes ran (fewer than the group only when cancelled).
-  auto run_group = [&](int g) -> int {
+  auto run_group = [&](int g, detail::LanczosWorkspace<S>& ws) -> int {
     const int g0 = g * B;
     const int gc = std::min(B, count - g0);
     std::vector<ProbeVector<S>> pv;
@@ -198,7 +200,7 @@ SlqBatchResult run_probes(Op& op, const SlqOptions& o, int first, int count, con
         };
       std::vector<LanczosResult<S>> rs;
       try {
-        rs = batched_lanczos(op, starts, lo);
+        rs = detail::lanczos_engine(op, starts, lo, LocalInnerProduct{}, "batched_lanczos", false, &ws);
       } catch (const numerical_error& e) {
         throw numerical_error(std::string(where) + ": in the group of probes " + std::to_string(first + g0) +
                               " to " + std::to_string(first + g0 + gc - 1) + " (column c is probe " +
@@ -215,7 +217,8 @@ SlqBatchResult run_probes(Op& op, const SlqOptions& o, int first, int count, con
       const auto& v = pv[static_cast<std::size_t>(k)];
       LanczosResult<S> r;
       try {
-        r = lanczos(op, v.vector, lanczos_options(pi));
+        const Eigen::Map<const MatrixX<S>> start(v.vector.data(), n, 1);
+        r = std::move(detail::lanczos_engine(op, start, lanczos_options(pi), LocalInnerProduct{}, "lanczos", true, &ws).front());
       } catch (const numerical_error& e) {
         throw numerical_error(std::string(where) + ": probe " + std::to_string(pi) + ": " + e.what());
       }
@@ -227,11 +230,12 @@ SlqBatchResult run_probes(Op& op, const SlqOptions& o, int first, int count, con
 
   std::vector<int> group_started(static_cast<std::size_t>(groups), 0);  // probes that ran in each group
   auto worker = [&]() {
+    detail::LanczosWorkspace<S> ws;  // one per thread, reused by its groups: memory touched once
     while (!gate.stopped()) {
       const int g = next.fetch_add(1);
       if (g >= groups) break;
       try {
-        group_started[static_cast<std::size_t>(g)] = run_group(g);
+        group_started[static_cast<std::size_t>(g)] = run_group(g, ws);
       } catch (...) {
         errors[static_cast<std::size_t>(g)] = std::current_exception();
         gate.fail();
