@@ -5,9 +5,9 @@
 #   --long   also the 1000 x 1000 Laplacian eigenpair runs (blockspec ncv = 60 and
 #            scipy eigsh ncv = 60, tens of minutes each on 2 cores)
 # Environment: BUILD_DIR (default build/bench), BLOCKSPEC_BENCH_DATA (default bench/out),
-#              CXXFLAGS_BENCH (e.g. "-march=native -Wno-maybe-uninitialized": Eigen's GEMM then uses
-#              AVX2/AVX-512 as OpenBLAS does by runtime dispatch; the default build is baseline x86-64),
-#              SCALE_GRID (default 464: n = 464^3 ~ 10^8), SCALE_PROBES (default 2).
+#              CXXFLAGS_BENCH (extra compiler flags; the benchmarks are built with -march=native
+#              unless -DBLOCKSPEC_BENCH_NATIVE=OFF, see bench/CMakeLists.txt),
+#              SCALE_GRID (default 464: n = 464^3 ~ 10^8), SCALE_PROBES (default 10).
 # Generated data (goe_4000.npy, JSON outputs) goes to bench/out/ and is never committed.
 # numpy is timed with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command
 # only. If the system numpy is not on OpenBLAS (Debian's default libblas is the
@@ -58,7 +58,7 @@ log "SLQ (numpy, Laplacian)"
 numpy_run --problem laplacian --mode vectorized | tee -a "$OUT/python.jsonl"
 numpy_run --problem laplacian --mode pyhessian | tee -a "$OUT/python.jsonl"
 log "scale run"
-/usr/bin/time -v "$B/bench_scale" "${SCALE_GRID:-464}" "${SCALE_PROBES:-2}" 100 1 > "$OUT/scale.json" 2> "$OUT/scale_time.txt"
+/usr/bin/time -v "$B/bench_scale" "${SCALE_GRID:-464}" "${SCALE_PROBES:-10}" 100 1 > "$OUT/scale.json" 2> "$OUT/scale_time.txt"
 cat "$OUT/scale.json"
 if [[ $LONG == 1 ]]; then
   log "long: 1000 x 1000 Laplacian eigenpairs"
