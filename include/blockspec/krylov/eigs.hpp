@@ -9,7 +9,7 @@
 // |beta_m y_m| is below tol * |H| (|H| estimated by the largest |Ritz value|
 // seen) are locked: they leave the active basis for good, and every later
 // vector is orthogonalized against them. The restart keeps the l best Ritz
-// vectors (l = remaining + a third of the free room) plus the last Lanczos
+// vectors (l = remaining + half the free room) plus the last Lanczos
 // vector; T restarts as diag(theta) bordered by the couplings beta_m y_m,i
 // (an arrowhead), so no matvec is repeated. Thick restart is mathematically
 // the implicitly restarted Lanczos of ARPACK and Spectra with exact shifts,
@@ -462,9 +462,10 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
 
     // Thick restart: keep the wanted unlocked Ritz vectors, then the next best, and the last Lanczos vector.
     const int room = ncv - std::min(locked(), k);
-    // Keep the wanted ones plus a third of the free room (measured on 2-D Laplacians: fewer
-    // matvecs than a half or a fifth).
-    const int target = std::max(0, std::min(wanted + std::max(1, (room - wanted) / 3), room - 1));
+    // Keep the wanted ones plus half the free room, as ARPACK and Spectra do. Measured, top 10 at
+    // tol 1e-10 with the verification pass: GOE n = 4000 (ncv 30) 430 matvecs against 455 with a
+    // third; 300 x 300 Laplacian (ncv 60) 3555 against 3467 with a third.
+    const int target = std::max(0, std::min(wanted + std::max(1, (room - wanted) / 2), room - 1));
     std::vector<int> keep;
     for (int i = 0; i < m && static_cast<int>(keep.size()) < target; ++i)
       if (!taken[static_cast<std::size_t>(i)] && sel.candidate_side[static_cast<std::size_t>(i)] >= 0) keep.push_back(i);
