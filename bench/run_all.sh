@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/run_all.sh — build and run every benchmark, then write bench/RESULTS.md.
 #
-# Usage: bench/run_all.sh [--long]      (from the repository root)
-#   --long   also the 1000 x 1000 Laplacian eigenpair runs (blockspec ncv = 60 and
-#            scipy eigsh ncv = 60, tens of minutes each on 2 cores)
+# Usage: bench/run_all.sh [--long | --slq-only]      (from the repository root)
+#   --long      also the 1000 x 1000 Laplacian eigenpair runs (blockspec ncv = 60 and
+#               scipy eigsh ncv = 60, about ten minutes each on 2 cores)
+#   --slq-only  rerun only the operator products and the SLQ comparisons (C++ and numpy),
+#               keeping the eigenpair and scale outputs of an earlier run; RESULTS.md dates
+#               each section
 # Environment: BUILD_DIR (default build/bench), BLOCKSPEC_BENCH_DATA (default bench/out),
 #              CXXFLAGS_BENCH (extra compiler flags; the benchmarks are built with -march=native
 #              unless -DBLOCKSPEC_BENCH_NATIVE=OFF, see bench/CMakeLists.txt),
@@ -16,7 +19,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LONG=0
+SLQ_ONLY=0
 [[ "${1:-}" == "--long" ]] && LONG=1
+[[ "${1:-}" == "--slq-only" ]] && SLQ_ONLY=1
 BUILD_DIR=${BUILD_DIR:-build/bench}
 OUT=${BLOCKSPEC_BENCH_DATA:-bench/out}
 export BLOCKSPEC_BENCH_DATA=$OUT
@@ -47,9 +52,20 @@ log "operator products"
 log "SLQ (C++)"
 "$B/bench_slq" --benchmark_out="$OUT/slq.json" --benchmark_out_format=json
 log "SLQ (numpy, GOE)"
+cp "$OUT/python.jsonl" "$OUT/python.jsonl.keep" 2>/dev/null || : > "$OUT/python.jsonl.keep"
 : > "$OUT/python.jsonl"
 numpy_run --problem goe --mode vectorized | tee -a "$OUT/python.jsonl"
 numpy_run --problem goe --mode pyhessian | tee -a "$OUT/python.jsonl"
+if [[ $SLQ_ONLY == 1 ]]; then
+  grep -v '"problem": "\(goe\|laplacian\)", "mode": "\(vectorized\|pyhessian\)"' "$OUT/python.jsonl.keep" >> "$OUT/python.jsonl" || true
+  log "SLQ (numpy, Laplacian)"
+  numpy_run --problem laplacian --mode vectorized | tee -a "$OUT/python.jsonl"
+  numpy_run --problem laplacian --mode pyhessian | tee -a "$OUT/python.jsonl"
+  log "write bench/RESULTS.md"
+  $PY bench/make_results.py "$OUT" > bench/RESULTS.md
+  log "done"
+  exit 0
+fi
 log "eigenpairs (C++: blockspec and Spectra)"
 "$B/bench_eigs" --benchmark_filter='^(blockspec_eigs|spectra_eigs)/[01]/' --benchmark_out="$OUT/eigs.json" --benchmark_out_format=json
 log "eigsh (scipy, 300 x 300 Laplacian, ncv 60)"
