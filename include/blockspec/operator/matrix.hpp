@@ -67,7 +67,7 @@ inline constexpr symmetric_t symmetric{};
 
 /// Options of dense_operator.
 struct DenseOptions {
-  /// Threads per product (std::thread, started per product: ~50 us, small against an n = 4000 product).
+  /// Threads per product: the calling thread plus threads - 1 persistent workers (detail::SlicePool).
   int threads = 1;
 };
 

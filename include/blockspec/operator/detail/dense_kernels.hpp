@@ -11,10 +11,10 @@
 // Cost: 2 n^2 k flops and n^2 scalars read, once per product.
 // Why not Eigen's GEMM: it packs panels of A into a buffer before its kernel
 // runs, which a 10-column right-hand side does not amortize. Measured at
-// n = 4000 on 2-core AVX-512 and AVX2 machines, and in a baseline SSE2
-// build: this kernel takes 0.6-0.8x the time of Eigen's GEMM for k in 2..10
-// (k = 10: 9.5 ms against 15 ms with -march=native); for k > 12 Eigen's
-// GEMM is as fast or faster, and it is used instead.
+// n = 4000 on this project's machine (AMD EPYC) in -march=native (AVX-512),
+// -mavx2 -mfma and baseline SSE2 builds: this kernel takes 0.3-1.0x the time
+// of Eigen's GEMM for k in 2..10 (k = 10, -march=native: 9.5 ms against
+// 15 ms); for k > 12 Eigen's GEMM is as fast or faster, and it is used instead.
 // Caveat: the J-by-k unroll is tuned by measurement (register pressure), not
 // derived; accumulation order differs from GEMM's, so results differ from
 // Eigen's in the last bits.
