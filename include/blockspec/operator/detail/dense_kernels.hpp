@@ -30,6 +30,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace blockspec::detail {
@@ -182,10 +183,13 @@ void line_dots(const S* a, Eigen::Index lda, Eigen::Index n, const S* x, Eigen::
   }
 }
 
-template <int K, class S>
-void line_dots_k(const S* a, Eigen::Index lda, Eigen::Index n, const S* x, Eigen::Index ldx, S* y, Eigen::Index ldy,
-                 Eigen::Index j0, Eigen::Index j1) {
-  line_dots<K, lines_per_pass(K), S>(a, lda, n, x, ldx, y, ldy, j0, j1);
+/// Calls line_dots<k, lines_per_pass(k)> for the runtime width k in 1..sizeof...(K).
+template <class S, std::size_t... K>
+void line_dots_of_width(std::index_sequence<K...>, Eigen::Index k, const S* a, Eigen::Index lda, Eigen::Index n,
+                        const S* x, Eigen::Index ldx, S* y, Eigen::Index ldy, Eigen::Index j0, Eigen::Index j1) {
+  (void)((k == static_cast<Eigen::Index>(K + 1) &&
+          (line_dots<K + 1, lines_per_pass(K + 1), S>(a, lda, n, x, ldx, y, ldy, j0, j1), true)) ||
+         ...);
 }
 
 /// Y.row(j) = (line j of A) . X for j in [j0, j1), for 1 <= X.cols() <= max_kernel_columns.
@@ -197,24 +201,14 @@ void lines_times_block(const S* a, Eigen::Index lda, Eigen::Index n, const Eigen
   const S* x = X.data();
   S* y = Y.data();
   const Eigen::Index ldx = X.outerStride(), ldy = Y.outerStride();
-  switch (X.cols()) {
-    case 1: return line_dots_k<1, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 2: return line_dots_k<2, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 3: return line_dots_k<3, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 4: return line_dots_k<4, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 5: return line_dots_k<5, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 6: return line_dots_k<6, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 7: return line_dots_k<7, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 8: return line_dots_k<8, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 9: return line_dots_k<9, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 10: return line_dots_k<10, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 11: return line_dots_k<11, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    case 12: return line_dots_k<12, S>(a, lda, n, x, ldx, y, ldy, j0, j1);
-    default:  // wider blocks: 12 columns at a time (callers normally send these to Eigen's GEMM)
-      for (Eigen::Index c = 0; c < X.cols(); c += max_kernel_columns) {
-        const Eigen::Index w = std::min<Eigen::Index>(max_kernel_columns, X.cols() - c);
-        lines_times_block<S>(a, lda, n, X.middleCols(c, w), Y.middleCols(c, w), j0, j1);
-      }
+  if (X.cols() <= max_kernel_columns) {
+    line_dots_of_width<S>(std::make_index_sequence<max_kernel_columns>{}, X.cols(), a, lda, n, x, ldx, y, ldy, j0, j1);
+    return;
+  }
+  // Wider blocks: 12 columns at a time (callers normally send these to Eigen's GEMM).
+  for (Eigen::Index c = 0; c < X.cols(); c += max_kernel_columns) {
+    const Eigen::Index w = std::min<Eigen::Index>(max_kernel_columns, X.cols() - c);
+    lines_times_block<S>(a, lda, n, X.middleCols(c, w), Y.middleCols(c, w), j0, j1);
   }
 }
 
