@@ -325,3 +325,53 @@ TEST_CASE("the start vector is never modified and none mode keeps no basis") {
   CHECK(r.basis.size() == 0);
   CHECK(r.reorthogonalizations == 0);
 }
+
+TEST_CASE_TEMPLATE("none mode: the fused two-pass step and the policy's separate reductions give the same moments", S,
+                   float, double) {
+  // Without a basis and with the default policy, a step is two fused passes over the vectors
+  // (detail::fused_recurrence); any other policy gets separate reductions. Both must compute the
+  // moments u' H^p u (p < 2k) that the quadrature consumes.
+  const Eigen::Index n = 203;  // not a multiple of the four accumulators
+  const Eigen::VectorXd spectrum = Eigen::VectorXd::LinSpaced(n, -1.0, 3.0);
+  const MatrixX<S> a = blockspec::test::with_spectrum(spectrum, 2).cast<S>();
+  const Eigen::MatrixXd ad = a.template cast<double>();
+  const VectorX<S> v = blockspec::test::gaussian_vector(n, 4).cast<S>();
+  const int k = 12;
+  CountingPolicy policy;
+  const blockspec::LanczosOptions opts{.steps = k, .reorth = Reorthogonalization::none};
+  const auto fused = blockspec::lanczos(blockspec::dense_operator(a), v, opts);
+  const auto general = blockspec::lanczos(blockspec::dense_operator(a), v, opts, policy);
+  CHECK(policy.dots == 1 + 2 * k);  // the separate path: |start|, then alpha and beta per step
+  CHECK(policy.projections == 0);
+  REQUIRE(fused.steps == k);
+  REQUIRE(general.steps == k);
+  // alpha_0 is one dot product of the same vectors in both: n eps |H| with |H| = 3.
+  CHECK(std::abs(fused.alpha[0] - general.alpha[0]) <= 4.0 * static_cast<double>(n) * eps<S>() * 3.0);
+
+  auto tridiagonal = [&](const auto& r) {
+    Eigen::MatrixXd t = Eigen::MatrixXd::Zero(k, k);
+    for (int j = 0; j < k; ++j) {
+      t(j, j) = r.alpha[j];
+      if (j + 1 < k) t(j, j + 1) = t(j + 1, j) = r.beta[j];
+    }
+    return t;
+  };
+  const Eigen::MatrixXd tf = tridiagonal(fused), tg = tridiagonal(general);
+  Eigen::VectorXd xf = Eigen::VectorXd::Unit(k, 0), xg = xf;
+  Eigen::VectorXd z = v.template cast<double>().normalized();
+  const Eigen::VectorXd u = z;
+  for (int p = 1; p < 2 * k; ++p) {
+    xf = tf * xf;
+    xg = tg * xg;
+    z = ad * z;
+    // e1' T^p e1 = u' H^p u exactly for p < 2k. Finite-precision Lanczos, even with orthogonality
+    // lost, is exact Lanczos on a nearby problem (Paige 1976, Greenbaum 1989): each of the p
+    // products contributes a relative error of order n eps, so |error| <= c p n eps |H|^p with
+    // |H| = 3; c = 8 covers the constant of a length-n dot product in the operator's scalar.
+    const double exact = u.dot(z);
+    const double tol = 8.0 * p * static_cast<double>(n) * eps<S>() * std::pow(3.0, p);
+    CAPTURE(p);
+    CHECK(std::abs(xf[0] - exact) <= tol);
+    CHECK(std::abs(xg[0] - exact) <= tol);
+  }
+}

@@ -15,7 +15,9 @@
 //            rounding (Simon 1984).
 //   none     the plain recurrence (as the paper does), with three vectors of
 //            memory; ghost copies of converged Ritz values appear, which are
-//            harmless for quadrature but not for counting eigenvalues.
+//            harmless for quadrature but not for counting eigenvalues. With
+//            the default inner product a step is two fused passes over the
+//            vectors besides the product (8 vector reads and writes, not 11).
 // Cost: m products with H, plus O(n m) flops (none), O(n m^2) (full), and in
 // between for partial; memory 3n (none) or n m (partial, full, keep_basis).
 // An invariant subspace (beta_j <= tol * |H| estimate) ends the run early with
@@ -39,6 +41,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace blockspec {
@@ -116,6 +119,54 @@ void gram_schmidt_twice(const Eigen::Ref<const MatrixX<S>>& V, Eigen::Ref<Vector
     ip.template project<S>(V, w, h);
     w.noalias() -= V * h;
   }
+}
+
+/// One step of the plain three-term recurrence in two passes over the vectors. On entry u holds
+/// v_j / inv (unnormalized), vp holds v_{j-1} (zero at the first step) and w holds H u. Pass one
+/// gives alpha = <v_j, H v_j - beta_prev v_{j-1}> from <u, w> and <u, vp>; pass two writes
+/// v_j = inv u into u and w = H v_j - alpha v_j - beta_prev v_{j-1} into w, accumulating |w|^2.
+/// Returns alpha; beta = |w| goes to `beta`. Sums in double, four accumulators each.
+template <class S>
+double fused_recurrence(Eigen::Ref<VectorX<S>> u, const Eigen::Ref<const VectorX<S>>& vp, Eigen::Ref<VectorX<S>> w,
+                        double inv, double beta_prev, double& beta) {
+  const Eigen::Index n = u.size();
+  S* up = u.data();
+  S* wp = w.data();
+  const S* pp = vp.data();
+  double d1[4] = {0, 0, 0, 0}, d2[4] = {0, 0, 0, 0};
+  Eigen::Index i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int t = 0; t < 4; ++t) {
+      d1[t] += static_cast<double>(up[i + t]) * static_cast<double>(wp[i + t]);
+      d2[t] += static_cast<double>(up[i + t]) * static_cast<double>(pp[i + t]);
+    }
+  for (; i < n; ++i) {
+    d1[0] += static_cast<double>(up[i]) * static_cast<double>(wp[i]);
+    d2[0] += static_cast<double>(up[i]) * static_cast<double>(pp[i]);
+  }
+  const double uw = (d1[0] + d1[1]) + (d1[2] + d1[3]);
+  const double uv = (d2[0] + d2[1]) + (d2[2] + d2[3]);
+  const double alpha = uw * inv * inv - beta_prev * uv * inv;
+  const S s = static_cast<S>(inv), a = static_cast<S>(alpha), b = static_cast<S>(beta_prev);
+  double q[4] = {0, 0, 0, 0};
+  i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int t = 0; t < 4; ++t) {
+      const S v = up[i + t] * s;
+      const S r = wp[i + t] * s - a * v - b * pp[i + t];
+      up[i + t] = v;
+      wp[i + t] = r;
+      q[t] += static_cast<double>(r) * static_cast<double>(r);
+    }
+  for (; i < n; ++i) {
+    const S v = up[i] * s;
+    const S r = wp[i] * s - a * v - b * pp[i];
+    up[i] = v;
+    wp[i] = r;
+    q[0] += static_cast<double>(r) * static_cast<double>(r);
+  }
+  beta = std::sqrt((q[0] + q[1]) + (q[2] + q[3]));
+  return alpha;
 }
 
 [[noreturn]] inline void throw_non_finite(int step) {
@@ -212,6 +263,13 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
     for (Eigen::Index c = 0; c < k; ++c)
       Vcur.col(c) = starts.col(c) / static_cast<S>(results[static_cast<std::size_t>(c)].start_norm);
   }
+  // Without a stored basis and with local dot products, each step is two fused passes over its
+  // vectors instead of five (detail::fused_recurrence), and v_{j+1} is left unnormalized in Vcur
+  // (scale[c] = its norm) until the next step's second pass: eight vector reads and writes per
+  // step instead of eleven. A distributed policy keeps the separate reductions.
+  constexpr bool local_ip = std::is_same_v<IP, LocalInnerProduct>;
+  const bool fused = local_ip && !store;
+  std::vector<double> scale(static_cast<std::size_t>(k), 1.0);
   std::vector<PartialReorthogonalization> partial;
   if (reorth == Reorthogonalization::partial) {
     partial.resize(static_cast<std::size_t>(k));
@@ -278,6 +336,22 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
       }();
       ++r.matvecs;
       const double beta_prev = j > 0 ? r.beta[j - 1] : 0.0;
+      if (fused) {
+        const double alpha = detail::fused_recurrence<S>(Vcur.col(c), Vprev.col(c), w, 1.0 / scale[static_cast<std::size_t>(c)],
+                                                         beta_prev, r.beta[j]);
+        if (!std::isfinite(alpha) || !std::isfinite(r.beta[j])) throw_non_finite(c, j + 1);
+        r.alpha[j] = alpha;
+        const double beta = r.beta[j];
+        double& an = anorm[static_cast<std::size_t>(c)];
+        an = std::max(an, std::sqrt(alpha * alpha + beta * beta + beta_prev * beta_prev));
+        r.steps = j + 1;
+        if (beta <= tol * an) {
+          r.status = LanczosStatus::invariant_subspace;
+          active[static_cast<std::size_t>(c)] = 0;
+          --n_active;
+        }
+        continue;
+      }
       if (j > 0) {
         if (store)
           w -= static_cast<S>(beta_prev) * basis_col(c, j - 1);
@@ -333,8 +407,12 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
         std::swap(Vprev, Vcur);  // Vprev <- v_j
         std::swap(Vcur, W);      // Vcur <- w; W <- old v_{j-1} storage (overwritten next step)
         for (Eigen::Index c = 0; c < k; ++c)
-          if (active[static_cast<std::size_t>(c)])
-            Vcur.col(c) /= static_cast<S>(results[static_cast<std::size_t>(c)].beta[j]);
+          if (active[static_cast<std::size_t>(c)]) {
+            if (fused)
+              scale[static_cast<std::size_t>(c)] = results[static_cast<std::size_t>(c)].beta[j];  // normalized next step
+            else
+              Vcur.col(c) /= static_cast<S>(results[static_cast<std::size_t>(c)].beta[j]);
+          }
       }
     }
   }
