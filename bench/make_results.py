@@ -222,7 +222,7 @@ for (solver, prob, verify), bs in sorted(groups.items()):
     mv = statistics.median(b["matvecs"] for b in bs)
     conv = sum(int(b["converged"]) for b in bs)
     err = max(b["max_err"] for b in bs)
-    med[(solver, prob, verify)] = (tm, mv)
+    med[(solver, prob, verify)] = (tm, mv, conv == len(bs), err)
     label = solver + (f" verify={verify}" if verify != "-" else "")
     w(f"| {label} | {pname[prob]} | {tm:.2f} | {mv:.0f} | {conv}/{len(bs)} | {err:.2e} | "
       f"`bench_eigs --benchmark_filter='{solver}/{prob}/'` |")
@@ -289,17 +289,19 @@ gs = med.get(("spectra_eigs", 0, "-"))
 if gb and gs:
     w(f"| eigs GOE: <= 1.1x Spectra's matvecs and time (medians) | verify off: matvecs {gb[1] / gs[1]:.2f}x, time "
       f"{gb[0] / gs[0]:.2f}x; verify on: matvecs {gv[1] / gs[1]:.2f}x, time {gv[0] / gs[0]:.2f}x | "
-      f"{verdict(gb[1] / gs[1] <= 1.1 and gb[0] / gs[0] <= 1.1)} (verify off) |")
+      + (f"{verdict(True)} (verify on, the default, and off)" if gv and gv[1] / gs[1] <= 1.1 and gv[0] / gs[0] <= 1.1
+         else f"{verdict(gb[1] / gs[1] <= 1.1 and gb[0] / gs[0] <= 1.1)} (verify off)") + " |")
 lb = med.get(("blockspec_eigs", 1, "1"))
 eg = py.get(("laplacian300", "eigsh"))
 if lb and eg:
-    w(f"| Laplacian 300x300 (ncv 60): converge, all copies, matvecs <= eigsh's | blockspec {lb[1]:.0f} vs eigsh {eg['matvecs']} | "
-      f"{verdict(lb[1] <= eg['matvecs'])} |")
+    ok300 = lb[1] <= eg['matvecs'] and lb[2] and lb[3] < 1e-8
+    w(f"| (not a floor: the issue's floor is on n = 1e6) Laplacian 300x300 (ncv 60), all copies, against eigsh | "
+      f"blockspec {lb[1]:.0f} vs eigsh {eg['matvecs']} | {'at or below eigsh' if ok300 else 'above eigsh'} |")
 lb2 = med.get(("blockspec_eigs", 2, "1"))
 eg2 = py.get(("laplacian", "eigsh"))
-w(f"| Laplacian 1000x1000 (ncv 60): converge, matvecs <= eigsh's | "
+w(f"| Laplacian 1000x1000 (ncv 60): converge, all copies, matvecs <= eigsh's | "
   + (f"blockspec {lb2[1]:.0f}" if lb2 else "not run (`run_all.sh --long`)") + (f" vs eigsh {eg2['matvecs']}" if eg2 else "")
-  + " | " + (verdict(lb2[1] <= eg2["matvecs"]) if lb2 and eg2 else "not measured") + " |")
+  + " | " + (verdict(lb2[1] <= eg2["matvecs"] and lb2[2] and lb2[3] < 1e-8) if lb2 and eg2 else "not measured") + " |")
 w(f"| n = 1e8 stencil SLQ completes with peak RSS < 24 GiB | {fmt(peak_gib)} GiB | "
   f"{verdict(peak_gib is not None and peak_gib < 24)} |")
 w("")
@@ -312,9 +314,11 @@ w("- Modes: dense SLQ uses partial reorthogonalization (its basis is 32 MB per 1
 w("- Batching the Laplacian uses blockspec's tiled sparse block product (each nonzero loaded once per 4 columns); "
   "Eigen's own sparse x dense block product is slower per vector than single products (table above).")
 w("- extreme_eigenpairs runs a verification pass by default (a fresh start, random plus the best unlocked Ritz "
-  "vectors, after k pairs converged) "
+  "vector, after k pairs converged) "
   "because a Krylov space sees one vector per eigenspace: without it, like ARPACK/Spectra's IRL, it can return "
-  "a wrong set when a double eigenvalue's second copy has not surfaced (max_err of verify=0 on the Laplacian).")
+  "a wrong set when a double eigenvalue's second copy has not surfaced (max_err of verify=0 on the Laplacian). "
+  "'All copies' in the floors means converged with max_err < 1e-8: a missed copy leaves the next eigenvalue in its "
+  "place, at least one grid unit (pi/(g+1))^2 away (1e-4 on the 300 x 300 grid, 1e-5 on the 1000 x 1000 grid).")
 w("- The scale run's probes run one after another with block_size 1, so the peak memory does not grow with the "
   "probe count (3 vectors + the probe; the stencil operator stores nothing).")
 w("- slq keeps one Lanczos workspace per thread across its probe groups, so the partial-reorthogonalization "
