@@ -336,39 +336,29 @@ std::vector<LanczosResult<operator_scalar_t<Op>>> lanczos_engine(
       }();
       ++r.matvecs;
       const double beta_prev = j > 0 ? r.beta[j - 1] : 0.0;
-      if (fused) {
-        const double alpha = detail::fused_recurrence<S>(Vcur.col(c), Vprev.col(c), w, 1.0 / scale[static_cast<std::size_t>(c)],
-                                                         beta_prev, r.beta[j]);
-        if (!std::isfinite(alpha) || !std::isfinite(r.beta[j])) throw_non_finite(c, j + 1);
-        r.alpha[j] = alpha;
-        const double beta = r.beta[j];
-        double& an = anorm[static_cast<std::size_t>(c)];
-        an = std::max(an, std::sqrt(alpha * alpha + beta * beta + beta_prev * beta_prev));
-        r.steps = j + 1;
-        if (beta <= tol * an) {
-          r.status = LanczosStatus::invariant_subspace;
-          active[static_cast<std::size_t>(c)] = 0;
-          --n_active;
-        }
-        continue;
-      }
-      if (j > 0) {
-        if (store)
-          w -= static_cast<S>(beta_prev) * basis_col(c, j - 1);
-        else
-          w -= static_cast<S>(beta_prev) * Vprev.col(c);
-      }
-      const double alpha = ip.template dot<S>(vj, w);
-      if (!std::isfinite(alpha)) throw_non_finite(c, j + 1);
-      w -= static_cast<S>(alpha) * vj;
-      r.alpha[j] = alpha;
-
       const auto basis = [&] { return basis_of(c, j); };
-      if (reorth == Reorthogonalization::full) {
-        detail::gram_schmidt_twice<S>(basis(), w, h, ip);
-        ++r.reorthogonalizations;
+      double alpha = 0.0, beta = 0.0;
+      if (fused) {
+        alpha = detail::fused_recurrence<S>(Vcur.col(c), Vprev.col(c), w, 1.0 / scale[static_cast<std::size_t>(c)],
+                                            beta_prev, beta);
+        if (!std::isfinite(alpha)) throw_non_finite(c, j + 1);
+      } else {
+        if (j > 0) {
+          if (store)
+            w -= static_cast<S>(beta_prev) * basis_col(c, j - 1);
+          else
+            w -= static_cast<S>(beta_prev) * Vprev.col(c);
+        }
+        alpha = ip.template dot<S>(vj, w);
+        if (!std::isfinite(alpha)) throw_non_finite(c, j + 1);
+        w -= static_cast<S>(alpha) * vj;
+        if (reorth == Reorthogonalization::full) {
+          detail::gram_schmidt_twice<S>(basis(), w, h, ip);
+          ++r.reorthogonalizations;
+        }
+        beta = std::sqrt(ip.template dot<S>(w, w));
       }
-      double beta = std::sqrt(ip.template dot<S>(w, w));
+      r.alpha[j] = alpha;
       if (!std::isfinite(beta)) throw_non_finite(c, j + 1);
       double& an = anorm[static_cast<std::size_t>(c)];
       an = std::max(an, std::sqrt(alpha * alpha + beta * beta + beta_prev * beta_prev));
