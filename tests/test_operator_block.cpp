@@ -90,3 +90,21 @@ TEST_CASE("principal_block uses an operator's own member when it has one") {
   CHECK(y == Eigen::VectorXd::Constant(3, 2.0));
   CHECK(op.full_products == 0);  // the full operator was never applied
 }
+
+TEST_CASE("a block may carry a tensor shape whose extents multiply to its size") {
+  // A 4 x 3 weight and a conv kernel (2, 1, 3, 3) viewed as (out, in*kh*kw) = (2, 9).
+  const BlockPartition p({{"w", 0, 12, {4, 3}}, {"conv", 12, 18, {2, 1, 3, 3}}, {"bias", 30, 4}}, 34);
+  CHECK(p[0].matrix_rows() == 4);
+  CHECK(p[0].matrix_cols() == 3);
+  CHECK(p[1].matrix_rows() == 2);
+  CHECK(p[1].matrix_cols() == 9);
+  CHECK(p[2].shape.empty());
+  CHECK(p[2].matrix_rows() == 4);
+  CHECK(p[2].matrix_cols() == 1);
+  CHECK_THROWS_WITH_AS(BlockPartition({{"w", 0, 12, {4, 4}}}, 12), doctest::Contains("'w'"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(BlockPartition({{"w", 0, 12, {5, 2}}}, 12), doctest::Contains("multiply to 10, not size 12"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(BlockPartition({{"w", 0, 12, {12, 0}}}, 12), doctest::Contains("extent must be positive"),
+                       blockspec::invalid_argument);
+}

@@ -9,10 +9,12 @@
 // are never exceptions: they are statuses in the result structs.
 #pragma once
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 namespace blockspec {
 
@@ -39,6 +41,16 @@ namespace detail {
 [[noreturn]] inline void assert_fail(const char* expr, const char* file, int line) {
   std::fprintf(stderr, "blockspec: internal assertion failed: %s (%s:%d)\n", expr, file, line);
   std::abort();
+}
+
+/// The one formatter of floating-point values in messages: the shortest decimal string that
+/// reads back to the same double (std::to_chars), so -1e-9 prints as "-1e-09", not
+/// std::to_string's "-0.000000"; NaN and infinities print as "nan", "inf", "-inf".
+inline std::string format_double(double x) {
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, x);
+  if (r.ec != std::errc{}) return "?";
+  return std::string(buf, r.ptr);
 }
 
 /// Throws invalid_argument with "<where>: <what>" when `ok` is false.

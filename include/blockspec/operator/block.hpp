@@ -21,12 +21,27 @@
 namespace blockspec {
 
 /// A named contiguous range [offset, offset + size) of a parameter vector.
+/// `shape` optionally says how the range is laid out as a tensor: empty for a
+/// plain vector block; {rows, cols} for a matrix W stored row-major (a weight
+/// d_out x d_in); a conv kernel (out, in, kh, kw) is viewed as (out, in*kh*kw).
+/// When non-empty, the product of its extents must equal `size` (BlockPartition
+/// checks it). Algorithms that only need the range ignore it.
 struct Block {
   std::string name;
   Eigen::Index offset = 0;
   Eigen::Index size = 0;
+  std::vector<Eigen::Index> shape{};
 
   Eigen::Index end() const noexcept { return offset + size; }
+  /// Rows of the block viewed as a matrix: shape[0], or size for a vector block.
+  Eigen::Index matrix_rows() const noexcept { return shape.empty() ? size : shape.front(); }
+  /// Columns of the block viewed as a matrix: the product of the other extents, or 1.
+  Eigen::Index matrix_cols() const noexcept {
+    if (shape.empty()) return 1;
+    Eigen::Index c = 1;
+    for (std::size_t i = 1; i < shape.size(); ++i) c *= shape[i];
+    return c;
+  }
   friend bool operator==(const Block&, const Block&) = default;
 };
 
@@ -49,6 +64,18 @@ class BlockPartition {
       detail::require(!b.name.empty(), where, "block " + std::to_string(i) + " has an empty name");
       detail::require(names.insert(b.name).second, where, id + ": duplicate name");
       detail::require(b.size > 0, where, id + ": size must be positive, got " + std::to_string(b.size));
+      if (!b.shape.empty()) {
+        Eigen::Index prod = 1;
+        for (const Eigen::Index e : b.shape) {
+          detail::require(e > 0, where, id + ": every shape extent must be positive, got " + std::to_string(e));
+          detail::require(prod <= b.size / e, where, id + ": the shape's extents multiply to more than size " +
+                                                         std::to_string(b.size));
+          prod *= e;
+        }
+        detail::require(prod == b.size, where,
+                        id + ": the shape's extents multiply to " + std::to_string(prod) + ", not size " +
+                            std::to_string(b.size));
+      }
       detail::require(b.offset >= 0 && b.end() <= n_, where,
                       id + ": range [" + std::to_string(b.offset) + ", " + std::to_string(b.end()) +
                           ") is outside [0, " + std::to_string(n_) + ")");

@@ -37,14 +37,6 @@ namespace blockspec {
 template <class K>
 concept DensityKernel = std::is_invocable_r_v<double, const K&, double, double>;
 
-namespace detail {
-inline std::string format_double(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-}  // namespace detail
-
 /// The normal density of standard deviation sigma (absolute units).
 /// Example: `blockspec::GaussianKernel k{.sigma = 0.05};  double y = k(0.1, 0.0);`
 struct GaussianKernel {
