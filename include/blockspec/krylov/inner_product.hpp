@@ -1,43 +1,93 @@
-// blockspec/krylov/inner_product.hpp — the inner-product policy of the Krylov layer.
+// blockspec/krylov/inner_product.hpp — the inner-product policy of the Krylov and spectral layers.
 //
-// Lanczos never calls x.dot(y) itself: it asks a policy, so that a distributed
-// operator (each rank holds a slice of the vectors) plugs in a policy that
-// adds an all-reduce, and the algorithm stays untouched.
-// A policy P provides, for S = float or double:
-//   double p.dot(x, y)             <x, y> accumulated in double
-//   void   p.project(V, x, h)      h = V' x  (V is n-by-k; h has k entries, in S)
-// LocalInnerProduct is the default: the plain dot product of local vectors.
+// No algorithm of blockspec calls x.dot(y) or x.norm() on its Krylov vectors:
+// it forms the local partial sums itself and hands them to a policy, which
+// completes them. For vectors held in one process the partial sums are the
+// sums (LocalInnerProduct, the default: nothing to do). For vectors split by
+// rows over processes the policy adds the partial sums of all of them (one
+// MPI_Allreduce), and the algorithm stays untouched.
+// A policy P provides one member:
+//   void p.reduce(std::span<double> partial)   in place: partial[i] becomes the
+//                                               sum of partial[i] over every
+//                                               part of the vectors
+// Batching: every scalar an algorithm needs at one point of a step goes into
+// one reduce call (each probe's alpha of a batched step, a reorthogonalization's
+// k projections together with the norm), so a distributed run pays one
+// latency per point of a step, not one per scalar. Each algorithm's header
+// states how many calls a step makes.
+// Partial sums are accumulated in double whatever the vectors' scalar.
 #pragma once
 
 #include <blockspec/types.hpp>
 
-#include <cmath>
+#include <concepts>
+#include <cstddef>
+#include <span>
 #include <type_traits>
+#include <vector>
 
 namespace blockspec {
 
-/// The dot product of vectors held entirely in this process.
+/// The inner product of vectors held entirely in this process: the partial sums are complete.
 struct LocalInnerProduct {
-  template <class S>
-  double dot(const Eigen::Ref<const VectorX<S>>& x, const Eigen::Ref<const VectorX<S>>& y) const {
-    if constexpr (std::is_same_v<S, double>)
-      return x.dot(y);
-    else
-      return (x.template cast<double>().array() * y.template cast<double>().array()).sum();
-  }
-  template <class S>
-  void project(const Eigen::Ref<const MatrixX<S>>& V, const Eigen::Ref<const VectorX<S>>& x,
-               Eigen::Ref<VectorX<S>> h) const {
-    h.noalias() = V.transpose() * x;
-  }
+  void reduce(std::span<double>) const noexcept {}
 };
 
-/// What Lanczos requires of an inner-product policy.
-template <class P, class S>
-concept InnerProductPolicy = requires(const P& p, Eigen::Ref<const VectorX<S>> x, Eigen::Ref<const MatrixX<S>> V,
-                                      Eigen::Ref<VectorX<S>> h) {
-  { p.template dot<S>(x, x) } -> std::convertible_to<double>;
-  p.template project<S>(V, x, h);
+/// What the Krylov algorithms require of an inner-product policy.
+template <class P>
+concept InnerProductPolicy = requires(const P& p, std::span<double> partial) { p.reduce(partial); };
+
+namespace detail {
+
+/// The local partial sum of <x, y>, accumulated in double.
+template <class S>
+double local_dot(const Eigen::Ref<const VectorX<S>>& x, const Eigen::Ref<const VectorX<S>>& y) {
+  if constexpr (std::is_same_v<S, double>)
+    return x.dot(y);
+  else
+    return (x.template cast<double>().array() * y.template cast<double>().array()).sum();
+}
+
+/// <x, y> through the policy (one reduce call).
+template <class S, class IP>
+double dot(const IP& ip, const Eigen::Ref<const VectorX<S>>& x, const Eigen::Ref<const VectorX<S>>& y) {
+  double v = local_dot<S>(x, y);
+  ip.reduce(std::span<double>(&v, 1));
+  return v;
+}
+
+/// Partial sums of one point of a step, reduced in one call: push the local values, reduce, read.
+class Reduction {
+ public:
+  void clear() noexcept { values_.clear(); }
+  /// Appends a local partial sum; returns its index.
+  std::size_t push(double v) {
+    values_.push_back(v);
+    return values_.size() - 1;
+  }
+  /// Appends the local partial sums h = V' x (V is n-by-k); returns the index of the first.
+  template <class S>
+  std::size_t push_projection(const Eigen::Ref<const MatrixX<S>>& V, const Eigen::Ref<const VectorX<S>>& x,
+                              VectorX<S>& scratch) {
+    const std::size_t first = values_.size();
+    scratch.noalias() = V.transpose() * x;
+    for (Eigen::Index i = 0; i < scratch.size(); ++i) values_.push_back(static_cast<double>(scratch[i]));
+    return first;
+  }
+  template <class IP>
+  void reduce(const IP& ip) {
+    if (!values_.empty()) ip.reduce(std::span<double>(values_.data(), values_.size()));
+  }
+  double operator[](std::size_t i) const noexcept { return values_[i]; }
+  /// Copies the k reduced values from `first` into h.
+  template <class S>
+  void read(std::size_t first, VectorX<S>& h) const {
+    for (Eigen::Index i = 0; i < h.size(); ++i) h[i] = static_cast<S>(values_[first + static_cast<std::size_t>(i)]);
+  }
+
+ private:
+  std::vector<double> values_;
 };
 
+}  // namespace detail
 }  // namespace blockspec

@@ -178,6 +178,14 @@ class PrincipalBlockOperator {
     op_.apply_block(XF, YF);
     Y = YF.middleRows(block_.offset, block_.size);
   }
+  void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y, Executor& executor)
+    requires ExecutorAwareOperator<Inner>
+  {
+    MatrixX<Scalar> XF = MatrixX<Scalar>::Zero(op_.rows(), X.cols()), YF(op_.rows(), X.cols());
+    XF.middleRows(block_.offset, block_.size) = X;
+    op_.apply_block(XF, YF, executor);
+    Y = YF.middleRows(block_.offset, block_.size);
+  }
 
  private:
   void run(const Eigen::Ref<const VectorX<Scalar>>& x, Eigen::Ref<VectorX<Scalar>> y, VectorX<Scalar>& xf,

@@ -16,14 +16,20 @@
 //   static constexpr bool thread_safe   apply may run concurrently on one object
 //   op.principal_block(block)           an operator for H_ll cheaper than
 //                                       zero-pad / apply / restrict
+//   op.apply_block(X, Y, executor)      a block product that may split itself
+//                                       over the calling algorithm's Executor
+//                                       (executor.hpp); its result must not
+//                                       depend on the executor's width
 // Semantics: H is symmetric; blockspec checks that only when asked
 // (symmetry_error). Algorithms take operators by forwarding reference.
 #pragma once
 
+#include <blockspec/executor.hpp>
 #include <blockspec/types.hpp>
 
 #include <concepts>
 #include <type_traits>
+#include <utility>
 
 namespace blockspec {
 
@@ -47,6 +53,14 @@ concept BatchedLinearOperator =
     LinearOperator<Op> &&
     requires(Op& op, Eigen::Ref<const MatrixX<typename Op::Scalar>> X, Eigen::Ref<MatrixX<typename Op::Scalar>> Y) {
       op.apply_block(X, Y);
+    };
+
+/// A BatchedLinearOperator whose block product can use the calling algorithm's Executor.
+template <class Op>
+concept ExecutorAwareOperator =
+    BatchedLinearOperator<Op> && requires(Op& op, Eigen::Ref<const MatrixX<typename Op::Scalar>> X,
+                                          Eigen::Ref<MatrixX<typename Op::Scalar>> Y, Executor& ex) {
+      op.apply_block(X, Y, ex);
     };
 
 /// The scalar of an operator passed by forwarding reference.
@@ -86,6 +100,16 @@ void apply_block(Op& op, const X& Xin, Y&& Yout) {
   } else {
     for (Eigen::Index c = 0; c < Xin.cols(); ++c) apply(op, Xin.col(c), Yout.col(c));
   }
+}
+
+/// Y = H X, handing the executor to an operator that can use it (ExecutorAwareOperator).
+template <class Op, class X, class Y>
+void apply_block(Op& op, const X& Xin, Y&& Yout, Executor& executor) {
+  using S = typename std::remove_cvref_t<Op>::Scalar;
+  if constexpr (ExecutorAwareOperator<std::remove_reference_t<Op>>)
+    op.apply_block(Eigen::Ref<const MatrixX<S>>(Xin), Eigen::Ref<MatrixX<S>>(Yout), executor);
+  else
+    apply_block(op, Xin, std::forward<Y>(Yout));
 }
 
 }  // namespace detail

@@ -39,6 +39,12 @@ class CountedOperator {
     count_.fetch_add(X.cols(), std::memory_order_relaxed);
     op_.apply_block(X, Y);
   }
+  void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y, Executor& executor)
+    requires ExecutorAwareOperator<Inner>
+  {
+    count_.fetch_add(X.cols(), std::memory_order_relaxed);
+    op_.apply_block(X, Y, executor);
+  }
 
   /// Products so far (a block of k columns counts k).
   std::int64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }

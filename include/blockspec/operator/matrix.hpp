@@ -19,12 +19,15 @@
 //   only, through Eigen's selfadjointView: H = triu(A) + triu(A, 1)'. The other
 //   triangle is never read, so it may hold anything. Use it when only one
 //   triangle is valid.
-// - DenseOptions{.threads = t} splits each product over t std::threads (rows
-//   of the output; for the triangle forms, the columns of a block; a single
-//   vector through one triangle stays on one thread). This is for one
-//   probe group using all cores (slq with block_size = probes); when slq
-//   already runs probe groups on several threads, leave it at 1.
-// Measured on this machine (bench/operator_products.cpp, bench/RESULTS.md).
+// - Threads: the symmetric operator's block product (the line-dot kernel)
+//   takes the executor of the calling algorithm (executor.hpp) and splits its
+//   output rows over the executor's idle threads; its rows do not depend on
+//   the split, so results are bit-identical for every thread count. Every
+//   other product (one vector, the triangle forms, full storage) runs on the
+//   calling thread: Eigen's kernels round a row differently depending on where
+//   a split falls, so splitting them would make results depend on `threads`.
+//   With slq(op, {.threads = 2, .block_size = 10}) one probe group uses both
+//   cores through its products; with two or more groups the threads run groups.
 // Sparse: sparse_operator(A, upper_triangle) (or lower_triangle) reads one
 // triangle, which may be all the matrix stores (half the bytes); a sparse
 // single product through one triangle is faster than the full SpMV.
@@ -37,6 +40,7 @@
 #pragma once
 
 #include <blockspec/error.hpp>
+#include <blockspec/executor.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/operator/detail/dense_kernels.hpp>
 
@@ -64,12 +68,6 @@ struct symmetric_t {
   static constexpr int mode = -1;
 };
 inline constexpr symmetric_t symmetric{};
-
-/// Options of dense_operator.
-struct DenseOptions {
-  /// Threads per product: the calling thread plus threads - 1 persistent workers (detail::SlicePool).
-  int threads = 1;
-};
 
 namespace detail {
 
@@ -154,57 +152,59 @@ class DenseOperator {
   static constexpr bool thread_safe = true;
 
   template <class A>
-  explicit DenseOperator(A&& a, DenseOptions options = {}) : a_(std::forward<A>(a)), threads_(options.threads) {
+  explicit DenseOperator(A&& a) : a_(std::forward<A>(a)) {
     detail::require_square(a_, "dense_operator");
-    detail::require(threads_ > 0, "dense_operator", "DenseOptions::threads must be positive, got " + std::to_string(threads_));
   }
 
   Eigen::Index rows() const noexcept { return a_.rows(); }
-  int threads() const noexcept { return threads_; }
 
   void apply(Eigen::Ref<const VectorX<Scalar>> x, Eigen::Ref<VectorX<Scalar>> y) const {
-    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower) {
+    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower)
       y.noalias() = a_.template selfadjointView<Storage>() * x;
-    } else if constexpr (Storage == symmetric_t::mode) {
-      if (threads_ == 1)
-        y.noalias() = a_.template selfadjointView<Eigen::Upper>() * x;  // SYMV: half the bytes
-      else
-        rows_in_parallel([&](Eigen::Index r, Eigen::Index m) {
-          y.segment(r, m).noalias() = a_.middleCols(r, m).transpose() * x;  // symmetric: columns = rows
-        });
-    } else {
-      rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { y.segment(r, m).noalias() = a_.middleRows(r, m) * x; });
-    }
+    else if constexpr (Storage == symmetric_t::mode)
+      y.noalias() = a_.template selfadjointView<Eigen::Upper>() * x;  // SYMV: half the bytes
+    else
+      y.noalias() = a_ * x;
   }
 
   void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y) const {
-    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower) {
-      detail::parallel_slices(X.cols(), threads_, 1, [&](Eigen::Index c0, Eigen::Index c1) {
-        Y.middleCols(c0, c1 - c0).noalias() = a_.template selfadjointView<Storage>() * X.middleCols(c0, c1 - c0);
-      });
-    } else if constexpr (Storage == symmetric_t::mode && direct_lines) {
-      if (X.cols() <= detail::max_kernel_columns) {
-        const Eigen::Index n = a_.rows();
-        detail::parallel_slices(n, threads_, 8, [&](Eigen::Index j0, Eigen::Index j1) {
-          detail::lines_times_block<Scalar>(a_.data(), a_.outerStride(), n, X, Y, j0, j1);
-        });
-      } else {
-        rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { Y.middleRows(r, m).noalias() = a_.middleRows(r, m) * X; });
-      }
-    } else {
-      rows_in_parallel([&](Eigen::Index r, Eigen::Index m) { Y.middleRows(r, m).noalias() = a_.middleRows(r, m) * X; });
-    }
+    block_product(X, Y, nullptr);
+  }
+
+  /// Y = A X; the symmetric line-dot path splits its rows over `executor` (see the file comment).
+  void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y, Executor& executor) const {
+    block_product(X, Y, &executor);
   }
   const Matrix& matrix() const noexcept { return a_; }
 
  private:
-  template <class F>
-  void rows_in_parallel(F&& f) const {
-    detail::parallel_slices(a_.rows(), threads_, 8, [&](Eigen::Index r0, Eigen::Index r1) { f(r0, r1 - r0); });
+  void block_product(const Eigen::Ref<const MatrixX<Scalar>>& X, Eigen::Ref<MatrixX<Scalar>> Y,
+                     Executor* executor) const {
+    if constexpr (Storage == Eigen::Upper || Storage == Eigen::Lower) {
+      Y.noalias() = a_.template selfadjointView<Storage>() * X;
+    } else if constexpr (Storage == symmetric_t::mode && direct_lines) {
+      if (X.cols() <= detail::max_kernel_columns) {
+        const Eigen::Index n = a_.rows();
+        const int threads = executor ? executor->threads() : 1;
+        if (threads == 1) {
+          detail::lines_times_block<Scalar>(a_.data(), a_.outerStride(), n, X, Y, 0, n);
+          return;
+        }
+        // A few ranges per thread, multiples of 8 lines, so a late worker still finds work.
+        const Eigen::Index parts = std::clamp<Eigen::Index>(4 * threads, 1, std::max<Eigen::Index>(1, n / 64));
+        auto bound = [&](Eigen::Index i) { return i >= parts ? n : (n * i / parts) / 8 * 8; };
+        executor->parallel_for(static_cast<int>(parts), [&](int i) {
+          detail::lines_times_block<Scalar>(a_.data(), a_.outerStride(), n, X, Y, bound(i), bound(i + 1));
+        });
+      } else {
+        Y.noalias() = a_ * X;
+      }
+    } else {
+      Y.noalias() = a_ * X;
+    }
   }
 
   M a_;
-  int threads_ = 1;
 };
 
 /// y = A x for an Eigen::SparseMatrix A (row- or column-major).
@@ -246,9 +246,9 @@ class SparseOperator {
 /// Example: `auto H = blockspec::dense_operator(A);  // A is held by reference`
 template <class M>
   requires std::is_base_of_v<Eigen::MatrixBase<std::remove_cvref_t<M>>, std::remove_cvref_t<M>>
-auto dense_operator(M&& a, DenseOptions options = {}) {
+auto dense_operator(M&& a) {
   static_assert(Scalar<typename std::remove_cvref_t<M>::Scalar>, "dense_operator: scalar must be float or double");
-  return DenseOperator<detail::stored_t<M>>(std::forward<M>(a), options);
+  return DenseOperator<detail::stored_t<M>>(std::forward<M>(a));
 }
 
 /// Wraps an Eigen::SparseMatrix (either storage order).
@@ -261,14 +261,14 @@ auto sparse_operator(M&& a) {
 
 /// Wraps a dense symmetric matrix: `symmetric` (stored in full; the fastest products), or
 /// `upper_triangle` / `lower_triangle` (only that triangle is read; the other may hold anything).
-/// Example: `auto H = blockspec::dense_operator(A, blockspec::symmetric, {.threads = 2});`
+/// Example: `auto H = blockspec::dense_operator(A, blockspec::symmetric);`
 template <class M, class Tag>
   requires std::is_base_of_v<Eigen::MatrixBase<std::remove_cvref_t<M>>, std::remove_cvref_t<M>> &&
            (std::is_same_v<Tag, upper_triangle_t> || std::is_same_v<Tag, lower_triangle_t> ||
             std::is_same_v<Tag, symmetric_t>)
-auto dense_operator(M&& a, Tag, DenseOptions options = {}) {
+auto dense_operator(M&& a, Tag) {
   static_assert(Scalar<typename std::remove_cvref_t<M>::Scalar>, "dense_operator: scalar must be float or double");
-  return DenseOperator<detail::stored_t<M>, Tag::mode>(std::forward<M>(a), options);
+  return DenseOperator<detail::stored_t<M>, Tag::mode>(std::forward<M>(a));
 }
 
 /// Wraps a sparse symmetric matrix of which only one triangle is read (it may store only that triangle).

@@ -38,6 +38,12 @@ class ShiftedOperator {
     op_.apply_block(X, Y);
     Y += static_cast<Scalar>(shift_) * X;
   }
+  void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y, Executor& executor)
+    requires ExecutorAwareOperator<Inner>
+  {
+    op_.apply_block(X, Y, executor);
+    Y += static_cast<Scalar>(shift_) * X;
+  }
   double shift() const noexcept { return shift_; }
 
  private:
@@ -67,6 +73,12 @@ class ScaledOperator {
     requires BatchedLinearOperator<Inner>
   {
     op_.apply_block(X, Y);
+    Y *= static_cast<Scalar>(factor_);
+  }
+  void apply_block(Eigen::Ref<const MatrixX<Scalar>> X, Eigen::Ref<MatrixX<Scalar>> Y, Executor& executor)
+    requires ExecutorAwareOperator<Inner>
+  {
+    op_.apply_block(X, Y, executor);
     Y *= static_cast<Scalar>(factor_);
   }
   double factor() const noexcept { return factor_; }
