@@ -46,7 +46,7 @@ const blockspec::DensityOptions kDensity{.width = {.value = 0.05, .relative = tr
 
 TEST_CASE("blockwise: identical block spectra give heterogeneity near 0, distinct ones a large score") {
   const auto& H = homogeneous();
-  const auto r = blockwise_spectra(H, H.partition(), kSlq, kDensity);
+  const auto r = blockwise_spectra(H, H.partition(), {.slq = kSlq, .density = kDensity});
   REQUIRE(r.heterogeneity.has_value());
   // Noise floor (file comment of blockwise.hpp): each block's density has relative error
   // about sqrt(2 / (P K)) with P = 20 probes and K ~ 300 * (2.5 sigma) / range = 300 * 0.125
@@ -60,7 +60,7 @@ TEST_CASE("blockwise: identical block spectra give heterogeneity near 0, distinc
   for (const auto& d : r.densities) CHECK(blockspec::js_distance(d, exact_h) < 0.05);
 
   const auto& G = heterogeneous();
-  const auto s = blockwise_spectra(G, G.partition(), kSlq, kDensity);
+  const auto s = blockwise_spectra(G, G.partition(), {.slq = kSlq, .density = kDensity});
   REQUIRE(s.heterogeneity.has_value());
   // Blocks 0 and 1 have disjoint spectra ([1,2] vs [5,6], 3 units apart, kernel sigma
   // 0.25 = 5% of the range 5): JS distance sqrt(ln 2) up to the Gaussian overlap, < 1e-6.
@@ -92,7 +92,7 @@ TEST_CASE("blockwise: result structure, common grid, seeds and matvec counts") {
   const auto& G = heterogeneous();
   const auto part = G.partition("layer");
   const blockspec::SlqOptions small{.probes = 4, .steps = 30, .seed = 5};
-  const auto r = blockwise_spectra(G, part, small, kDensity);
+  const auto r = blockwise_spectra(G, part, {.slq = small, .density = kDensity});
   REQUIRE(r.densities.size() == 3);
   CHECK(r.names() == std::vector<std::string>{"layer0", "layer1", "layer2"});
   CHECK(r.js_distance == r.js_distance.transpose());
@@ -113,10 +113,10 @@ TEST_CASE("blockwise: result structure, common grid, seeds and matvec counts") {
   CHECK(r.total_matvecs == 4 * 4 * 30);
   CHECK(*r.heterogeneity == blockspec::heterogeneity(r.js_distance));
   // Same seed: same result; a user grid is used as given.
-  const auto again = blockwise_spectra(G, part, small, kDensity);
+  const auto again = blockwise_spectra(G, part, {.slq = small, .density = kDensity});
   CHECK(again.js_distance == r.js_distance);
   const auto g = blockspec::Grid::linear(0.0, 7.0, 501);
-  const auto u = blockwise_spectra(G, part, small, kDensity, {.grid = g, .full_operator = false});
+  const auto u = blockwise_spectra(G, part, {.slq = small, .density = kDensity, .grid = g, .full_operator = false});
   CHECK(u.grid == g);
   CHECK_FALSE(u.full_density.has_value());
   CHECK(u.total_matvecs == 3 * 4 * 30);
@@ -124,7 +124,7 @@ TEST_CASE("blockwise: result structure, common grid, seeds and matvec counts") {
 
 TEST_CASE("blockwise: write_blockwise files read back exactly") {
   const auto& G = heterogeneous();
-  const auto r = blockwise_spectra(G, G.partition(), {.probes = 4, .steps = 20, .seed = 1}, kDensity);
+  const auto r = blockwise_spectra(G, G.partition(), {.slq = {.probes = 4, .steps = 20, .seed = 1}, .density = kDensity});
   blockspec::test::TempDir dir("blockwise");
   const auto out = dir / "out";  // created by write_blockwise
   blockspec::write_blockwise(r, out);
@@ -162,18 +162,18 @@ TEST_CASE("blockwise: write_blockwise files read back exactly") {
 
 TEST_CASE("blockwise: bad input") {
   const auto& G = heterogeneous();
-  CHECK_THROWS_WITH_AS(blockwise_spectra(G, blockspec::BlockPartition{}, kSlq), doctest::Contains("partition is empty"),
+  CHECK_THROWS_WITH_AS(blockwise_spectra(G, blockspec::BlockPartition{}, {.slq = kSlq}), doctest::Contains("partition is empty"),
                        blockspec::invalid_argument);
-  CHECK_THROWS_WITH_AS(blockwise_spectra(G, blockspec::BlockPartition::uniform(2, 10), kSlq),
+  CHECK_THROWS_WITH_AS(blockwise_spectra(G, blockspec::BlockPartition::uniform(2, 10), {.slq = kSlq}),
                        doctest::Contains("dimension 20 differs from the operator's 900"), blockspec::invalid_argument);
-  CHECK_THROWS_WITH_AS(blockwise_spectra(G, G.partition(), {.probes = 0}), doctest::Contains("probes"),
+  CHECK_THROWS_WITH_AS(blockwise_spectra(G, G.partition(), {.slq = {.probes = 0}}), doctest::Contains("probes"),
                        blockspec::invalid_argument);
-  CHECK_THROWS_WITH_AS(blockwise_spectra(G, G.partition(), kSlq, {.width = {.value = -1.0}}),
+  CHECK_THROWS_WITH_AS(blockwise_spectra(G, G.partition(), {.slq = kSlq, .density = {.width = {.value = -1.0}}}),
                        doctest::Contains("width"), blockspec::invalid_argument);
   CHECK_THROWS_WITH_AS(blockspec::write_blockwise(blockspec::BlockwiseSpectra{}, "x"), doctest::Contains("no densities"),
                        blockspec::invalid_argument);
   // A single block: no heterogeneity (needs 2 blocks), everything else present.
-  const auto one = blockwise_spectra(G, blockspec::BlockPartition({{"only", 0, 300}}, 900), {.probes = 2, .steps = 10});
+  const auto one = blockwise_spectra(G, blockspec::BlockPartition({{"only", 0, 300}}, 900), {.slq = {.probes = 2, .steps = 10}});
   CHECK_FALSE(one.heterogeneity.has_value());
   CHECK(one.js_distance.rows() == 1);
 }
@@ -182,8 +182,8 @@ TEST_CASE("blockwise: cancelling from the progress callback") {
   const auto& G = heterogeneous();
   int calls = 0;
   // Stop during the second block: the first block's quadrature is kept, nothing else is computed.
-  const auto r = blockwise_spectra(G, G.partition(),
-                                   {.probes = 2, .steps = 10, .progress = [&](int, int) { return ++calls <= 25; }});
+  const auto r = blockwise_spectra(
+      G, G.partition(), {.slq = {.probes = 2, .steps = 10, .progress = [&](int, int) { return ++calls <= 25; }}});
   CHECK(r.status == blockspec::SlqStatus::cancelled);
   CHECK(r.quadratures.size() == 2);
   CHECK(r.densities.empty());

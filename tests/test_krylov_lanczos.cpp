@@ -1,10 +1,14 @@
 // Tests of lanczos(): moments, convergence to known spectra, orthogonality,
 // breakdown, the inner-product policy, and bad input.
+#include <blockspec/krylov/batched_lanczos.hpp>
 #include <blockspec/krylov/lanczos.hpp>
 #include <blockspec/krylov/quadrature.hpp>
 #include <blockspec/operator/operator.hpp>
 
 #include <doctest/doctest.h>
+
+#include <limits>
+#include <span>
 
 #include "support/reference_matrices.hpp"
 
@@ -248,34 +252,62 @@ TEST_CASE("the progress callback can cancel; steps are clamped to n") {
 }
 
 namespace {
-// A policy that counts its calls and otherwise computes the local products:
-// proves Lanczos routes every reduction through the policy.
+// A policy that counts its reduce calls and the scalars they carry: proves
+// Lanczos routes every reduction through the policy, one call per point of a step.
 struct CountingPolicy {
-  mutable int dots = 0, projections = 0;
-  template <class S>
-  double dot(const Eigen::Ref<const VectorX<S>>& x, const Eigen::Ref<const VectorX<S>>& y) const {
-    ++dots;
-    return blockspec::LocalInnerProduct{}.dot<S>(x, y);
-  }
-  template <class S>
-  void project(const Eigen::Ref<const MatrixX<S>>& V, const Eigen::Ref<const VectorX<S>>& x,
-               Eigen::Ref<VectorX<S>> h) const {
-    ++projections;
-    blockspec::LocalInnerProduct{}.project<S>(V, x, h);
+  mutable int calls = 0;
+  mutable long scalars = 0;
+  void reduce(std::span<double> partial) const {
+    ++calls;
+    scalars += static_cast<long>(partial.size());
   }
 };
 }  // namespace
 
-TEST_CASE("inner products go through the policy, and the default policy gives the same result") {
+TEST_CASE("inner products go through the policy, in a documented number of calls per step") {
   const auto a = blockspec::test::laplacian_1d(60);
   const Eigen::VectorXd v = blockspec::test::gaussian_vector(60, 9);
-  CountingPolicy policy;
-  const auto r1 = blockspec::lanczos(blockspec::sparse_operator(a), v, {.steps = 10}, policy);
-  const auto r2 = blockspec::lanczos(blockspec::sparse_operator(a), v, {.steps = 10});
-  CHECK(policy.dots == 1 + 2 * 10);         // |start|, then alpha and beta per step
-  CHECK(policy.projections == 2 * 10);      // full: two Gram–Schmidt passes per step
-  CHECK(r1.alpha == r2.alpha);              // bit-identical: same arithmetic
-  CHECK(r1.beta == r2.beta);
+  const auto op = blockspec::sparse_operator(a);
+  using R = blockspec::Reorthogonalization;
+  SUBCASE("full (lanczos's default): |start|, then alpha, two Gram-Schmidt passes and |w| per step") {
+    CountingPolicy policy;
+    const auto r1 = blockspec::lanczos(op, v, {.steps = 10}, policy);
+    const auto r2 = blockspec::lanczos(op, v, {.steps = 10});
+    CHECK(policy.calls == 1 + 4 * 10);
+    CHECK(r1.alpha == r2.alpha);  // bit-identical: the policy only counts
+    CHECK(r1.beta == r2.beta);
+  }
+  SUBCASE("none: |start|, then alpha and |w| per step, with or without a stored basis") {
+    for (const bool keep : {false, true}) {
+      CountingPolicy policy;
+      (void)blockspec::lanczos(op, v, {.steps = 12, .reorth = R::none, .keep_basis = keep}, policy);
+      CHECK(policy.calls == 1 + 2 * 12);
+    }
+  }
+  SUBCASE("partial: alpha and |w| per step, plus 3 calls per reorthogonalized step") {
+    // Five outliers far from a bulk in [0, 1] converge within a few dozen steps, and then
+    // orthogonality is lost: the run has both kinds of step.
+    Eigen::VectorXd d = Eigen::VectorXd::LinSpaced(400, 0.0, 1.0);
+    d.tail(5) << 10.0, 20.0, 30.0, 40.0, 50.0;
+    const Eigen::MatrixXd big = d.asDiagonal();
+    CountingPolicy policy;
+    const auto r = blockspec::lanczos(blockspec::dense_operator(big), blockspec::test::gaussian_vector(400, 3),
+                                      {.steps = 120, .reorth = R::partial}, policy);
+    REQUIRE(r.reorthogonalizations > 0);
+    REQUIRE(r.reorthogonalizations % 2 == 0);  // Simon's scheme reorthogonalizes two consecutive vectors
+    CHECK(policy.calls == 1 + 2 * r.steps + 3 * r.reorthogonalizations);  // one reorthogonalized vector per step
+  }
+  SUBCASE("batched: one call per point of a step for all columns") {
+    Eigen::MatrixXd starts(60, 3);
+    for (int c = 0; c < 3; ++c) starts.col(c) = blockspec::test::gaussian_vector(60, 20 + c);
+    CountingPolicy policy;
+    const auto rs = blockspec::batched_lanczos(op, starts, {.steps = 8, .reorth = R::none}, policy);
+    CHECK(policy.calls == 1 + 2 * 8);
+    CHECK(policy.scalars == 3 + 8 * (2 * 3 + 3));  // norms; per step 2 sums (alpha) and 1 (|w|^2) per column
+    CountingPolicy full;
+    (void)blockspec::batched_lanczos(op, starts, {.steps = 8, .reorth = R::full}, full);
+    CHECK(full.calls == 1 + 4 * 8);
+  }
 }
 
 TEST_CASE("bad input is an error that names the problem") {
@@ -326,23 +358,25 @@ TEST_CASE("the start vector is never modified and none mode keeps no basis") {
   CHECK(r.reorthogonalizations == 0);
 }
 
-TEST_CASE_TEMPLATE("none mode: the fused two-pass step and the policy's separate reductions give the same moments", S,
+TEST_CASE_TEMPLATE("none mode: the fused two-pass step and the stored-basis step give the same moments", S,
                    float, double) {
-  // Without a basis and with the default policy, a step is two fused passes over the vectors
-  // (detail::fused_recurrence); any other policy gets separate reductions. Both must compute the
-  // moments u' H^p u (p < 2k) that the quadrature consumes.
+  // Without a stored basis a step is two fused passes over the vectors with lazy normalization
+  // (detail::fused_alpha_pass, detail::fused_update_pass); with one (keep_basis) it is the
+  // textbook update. Both must compute the moments u' H^p u (p < 2k) that the quadrature consumes,
+  // and both go through the policy in the same number of calls.
   const Eigen::Index n = 203;  // not a multiple of the four accumulators
   const Eigen::VectorXd spectrum = Eigen::VectorXd::LinSpaced(n, -1.0, 3.0);
   const MatrixX<S> a = blockspec::test::with_spectrum(spectrum, 2).cast<S>();
   const Eigen::MatrixXd ad = a.template cast<double>();
   const VectorX<S> v = blockspec::test::gaussian_vector(n, 4).cast<S>();
   const int k = 12;
-  CountingPolicy policy;
+  CountingPolicy fused_calls, stored_calls;
   const blockspec::LanczosOptions opts{.steps = k, .reorth = Reorthogonalization::none};
-  const auto fused = blockspec::lanczos(blockspec::dense_operator(a), v, opts);
-  const auto general = blockspec::lanczos(blockspec::dense_operator(a), v, opts, policy);
-  CHECK(policy.dots == 1 + 2 * k);  // the separate path: |start|, then alpha and beta per step
-  CHECK(policy.projections == 0);
+  const blockspec::LanczosOptions keep{.steps = k, .reorth = Reorthogonalization::none, .keep_basis = true};
+  const auto fused = blockspec::lanczos(blockspec::dense_operator(a), v, opts, fused_calls);
+  const auto general = blockspec::lanczos(blockspec::dense_operator(a), v, keep, stored_calls);
+  CHECK(fused_calls.calls == 1 + 2 * k);  // |start|, then alpha and |w| per step
+  CHECK(stored_calls.calls == 1 + 2 * k);
   REQUIRE(fused.steps == k);
   REQUIRE(general.steps == k);
   // alpha_0 is one dot product of the same vectors in both: n eps |H| with |H| = 3.

@@ -33,6 +33,8 @@
 
 #include <blockspec/distance/matrix.hpp>
 #include <blockspec/error.hpp>
+#include <blockspec/executor.hpp>
+#include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/io/csv.hpp>
 #include <blockspec/io/npy.hpp>
 #include <blockspec/operator/block.hpp>
@@ -56,12 +58,21 @@
 
 namespace blockspec {
 
-/// Extra choices of blockwise_spectra beyond SLQ and density options.
+/// Options of blockwise_spectra: the SLQ run of every block, the densities, and the common grid.
 struct BlockwiseOptions {
+  /// Probes, steps, seed, threads, ... of each block's SLQ run (each block derives its own seed).
+  SlqOptions slq{};
+  /// The kernel and grid rules of the densities.
+  DensityOptions density{};
   /// The common grid; empty (default) = make_grid(pooled node range, density options).
   Grid grid{};
   /// Also run SLQ on the full operator and give its density on the common grid.
   bool full_operator = true;
+
+  void validate(const std::string& where = "blockwise_spectra") const {
+    slq.validate(where);
+    density.validate(where);
+  }
 };
 
 /// What blockwise_spectra returns; every per-block vector is in partition order.
@@ -98,60 +109,81 @@ inline constexpr std::uint64_t full_stream = 0x46756c6c00000000ULL;        // "F
 
 }  // namespace detail
 
-/// SLQ per diagonal block of `op`, densities on one common grid, the JS-distance matrix and the
-/// heterogeneity score (see the file comment for seeds, grid and cost).
-/// Example:
-///   auto part = blockspec::BlockPartition::from_sizes({{"attn.q", 4096}, {"attn.k", 4096}, {"mlp", 16384}});
-///   auto r = blockspec::blockwise_spectra(H, part, {.probes = 10, .steps = 100}, blockspec::DensityOptions::paper());
-template <class Op>
-  requires LinearOperator<std::remove_reference_t<Op>>
-BlockwiseSpectra blockwise_spectra(Op&& op, const BlockPartition& partition, const SlqOptions& slq_options = {},
-                                   const DensityOptions& density_options = {},
-                                   const BlockwiseOptions& options = {}) {
-  const char* where = "blockwise_spectra";
-  detail::require(!partition.empty(), where, "the partition is empty: give at least one block");
-  detail::require(partition.dimension() == static_cast<Eigen::Index>(op.rows()), where,
-                  "the partition's dimension " + std::to_string(partition.dimension()) +
-                      " differs from the operator's " + std::to_string(static_cast<Eigen::Index>(op.rows())));
-  slq_options.validate(where);
-  density_options.validate(where);
-
+/// The densities on one common grid, the JS-distance matrix and the heterogeneity score of
+/// per-block quadratures computed elsewhere (blockwise_spectra, or a runner of its own such as the
+/// LibTorch adapter's lockstep one). `full` is the full operator's quadrature, if any. Quadratures
+/// with status cancelled give a result with that status and no densities (after a cancelled
+/// block the later blocks have no quadrature).
+/// Example: `auto r = blockspec::assemble_blockwise(blocks, std::move(quads), std::nullopt, {});`
+inline BlockwiseSpectra assemble_blockwise(std::vector<Block> blocks, std::vector<SpectralQuadrature> quadratures,
+                                           std::optional<SpectralQuadrature> full, const BlockwiseOptions& options) {
+  const char* where = "assemble_blockwise";
+  detail::require(!blocks.empty(), where, "no blocks: give at least one");
+  const bool cancelled = !quadratures.empty() && quadratures.back().status == SlqStatus::cancelled;
+  detail::require(blocks.size() == quadratures.size() || (cancelled && quadratures.size() < blocks.size()), where,
+                  std::to_string(blocks.size()) + " blocks but " + std::to_string(quadratures.size()) +
+                      " quadratures (fewer only when the last one was cancelled)");
+  options.density.validate(where);
   BlockwiseSpectra r;
-  r.blocks = partition.blocks();
-  for (std::size_t l = 0; l < partition.size(); ++l) {
-    SlqOptions o = slq_options;
-    o.seed = detail::block_seed(slq_options.seed, detail::block_stream_base + l);
-    auto block_op = principal_block(op, partition[l]);
-    r.quadratures.push_back(slq(block_op, o));
-    r.block_matvecs.push_back(r.quadratures.back().matvecs);
-    r.total_matvecs += r.quadratures.back().matvecs;
-    if (r.quadratures.back().status == SlqStatus::cancelled) {
-      r.status = SlqStatus::cancelled;
-      return r;
-    }
+  r.blocks = std::move(blocks);
+  r.quadratures = std::move(quadratures);
+  r.full_quadrature = std::move(full);
+  for (const auto& q : r.quadratures) {
+    r.block_matvecs.push_back(q.matvecs);
+    r.total_matvecs += q.matvecs;
+    if (q.status == SlqStatus::cancelled) r.status = SlqStatus::cancelled;
   }
-  if (options.full_operator) {
-    SlqOptions o = slq_options;
-    o.seed = detail::block_seed(slq_options.seed, detail::full_stream);
-    r.full_quadrature = slq(op, o);
+  if (r.full_quadrature) {
     r.full_matvecs = r.full_quadrature->matvecs;
     r.total_matvecs += r.full_matvecs;
-    if (r.full_quadrature->status == SlqStatus::cancelled) {
-      r.status = SlqStatus::cancelled;
-      return r;
-    }
+    if (r.full_quadrature->status == SlqStatus::cancelled) r.status = SlqStatus::cancelled;
   }
-
+  if (r.status == SlqStatus::cancelled) return r;
   // The pooled node range of the blocks and (if run) the full operator.
   NodeRange range = node_range(std::span<const SpectralQuadrature>(r.quadratures));
   if (r.full_quadrature) range.merge(node_range(*r.full_quadrature));
-  r.grid = options.grid.empty() ? make_grid(range, density_options) : options.grid;
-  r.kernel = make_kernel(range, density_options);
+  r.grid = options.grid.empty() ? make_grid(range, options.density) : options.grid;
+  r.kernel = make_kernel(range, options.density);
   for (const auto& q : r.quadratures) r.densities.push_back(density(q, r.grid, r.kernel));
   if (r.full_quadrature) r.full_density = density(*r.full_quadrature, r.grid, r.kernel);
   r.js_distance = js_distance_matrix(r.densities);
   if (r.densities.size() >= 2) r.heterogeneity = heterogeneity(r.js_distance);
   return r;
+}
+
+/// SLQ per diagonal block of `op`, densities on one common grid, the JS-distance matrix and the
+/// heterogeneity score (see the file comment for seeds, grid and cost). All the blocks' runs share
+/// one executor (options.slq.executor, or one made for the call with options.slq.threads).
+/// Example:
+///   auto part = blockspec::BlockPartition::from_sizes({{"attn.q", 4096}, {"attn.k", 4096}, {"mlp", 16384}});
+///   auto r = blockspec::blockwise_spectra(H, part, {.slq = {.probes = 10, .steps = 100}});
+template <class Op, class IP = LocalInnerProduct>
+  requires LinearOperator<std::remove_reference_t<Op>>
+BlockwiseSpectra blockwise_spectra(Op&& op, const BlockPartition& partition, const BlockwiseOptions& options = {},
+                                   const IP& ip = {}) {
+  const char* where = "blockwise_spectra";
+  detail::require(!partition.empty(), where, "the partition is empty: give at least one block");
+  detail::require(partition.dimension() == static_cast<Eigen::Index>(op.rows()), where,
+                  "the partition's dimension " + std::to_string(partition.dimension()) +
+                      " differs from the operator's " + std::to_string(static_cast<Eigen::Index>(op.rows())));
+  options.validate(where);
+  detail::CallExecutor ex(options.slq.executor, options.slq.threads, where);
+  SlqOptions o = options.slq;
+  o.executor = &ex.get();
+  o.threads = 1;
+  std::vector<SpectralQuadrature> quads;
+  std::optional<SpectralQuadrature> full;
+  for (std::size_t l = 0; l < partition.size(); ++l) {
+    o.seed = detail::block_seed(options.slq.seed, detail::block_stream_base + l);
+    auto block_op = principal_block(op, partition[l]);
+    quads.push_back(slq(block_op, o, ip));
+    if (quads.back().status == SlqStatus::cancelled) break;
+  }
+  if (options.full_operator && quads.back().status != SlqStatus::cancelled) {
+    o.seed = detail::block_seed(options.slq.seed, detail::full_stream);
+    full = slq(op, o, ip);
+  }
+  return assemble_blockwise(partition.blocks(), std::move(quads), std::move(full), options);
 }
 
 /// Writes a completed blockwise result into `directory` (created if missing). Files, each written

@@ -45,8 +45,7 @@ template <class Op, class IP = LocalInnerProduct>
 std::vector<LanczosResult<operator_scalar_t<Op>>> batched_lanczos(
     Op&& op, const Eigen::Ref<const MatrixX<operator_scalar_t<Op>>>& starts, const LanczosOptions& options = {},
     const IP& ip = {}) {
-  using S = operator_scalar_t<Op>;
-  static_assert(InnerProductPolicy<IP, S>, "batched_lanczos: IP must provide dot<S>(x, y) and project<S>(V, x, h)");
+  static_assert(InnerProductPolicy<IP>, "batched_lanczos: IP must provide reduce(std::span<double>) (krylov/inner_product.hpp)");
   return detail::lanczos_engine(op, starts, options, ip, "batched_lanczos", false);
 }
 

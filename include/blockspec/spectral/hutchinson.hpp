@@ -16,11 +16,16 @@
 // unused), O(n k^2) for the QR, and holds 3 n-by-k blocks. No confidence
 // interval: the two parts are not independent samples.
 // The sketch columns are probe streams 0..k-1 (S) and k..2k-1 (G) of the seed.
+// Inner products: hutchinson_trace takes the policy (inner_product.hpp) and
+// completes the samples of a block of probes in one reduce call. Hutch++ is
+// local only: its QR of the sketch would need a distributed QR (CholeskyQR
+// or TSQR), which blockspec does not provide.
 // References: Hutchinson, Comm. Stat. Simul. Comput. 19 (1990); Meyer et
 // al., "Hutch++: optimal stochastic trace estimation", SOSA (2021).
 #pragma once
 
 #include <blockspec/error.hpp>
+#include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/spectral/probes.hpp>
 #include <blockspec/spectral/trace.hpp>
@@ -49,20 +54,13 @@ struct HutchinsonOptions {
     detail::require(probes > 0, where, "probes must be positive, got " + std::to_string(probes));
     detail::require(block_size > 0, where, "block_size must be positive, got " + std::to_string(block_size));
     detail::require(probe == Probe::rademacher || probe == Probe::gaussian || probe == Probe::sphere, where,
-                    "unknown probe distribution");
+                    "probe is not a Probe value, got " + std::to_string(static_cast<int>(probe)));
     detail::require(std::isfinite(confidence) && confidence > 0.0 && confidence < 1.0, where,
-                    "confidence must be in (0, 1)");
+                    "confidence must be in (0, 1), got " + detail::format_double(confidence));
   }
 };
 
 namespace detail {
-template <class S>
-double dot_double(const Eigen::Ref<const VectorX<S>>& x, const Eigen::Ref<const VectorX<S>>& y) {
-  if constexpr (std::is_same_v<S, double>)
-    return x.dot(y);
-  else
-    return (x.template cast<double>().array() * y.template cast<double>().array()).sum();
-}
 template <class M>
 void require_finite_block(const M& Y, const char* where, int first_probe) {
   for (Eigen::Index c = 0; c < Y.cols(); ++c)
@@ -76,10 +74,11 @@ void require_finite_block(const M& Y, const char* where, int first_probe) {
 /// Example:
 ///   auto t = blockspec::hutchinson_trace(H, {.probes = 200, .seed = 3});
 ///   // t.value, t.ci_low, t.ci_high
-template <class Op>
+template <class Op, class IP = LocalInnerProduct>
   requires LinearOperator<std::remove_reference_t<Op>>
-Estimate hutchinson_trace(Op&& op, const HutchinsonOptions& options = {}) {
+Estimate hutchinson_trace(Op&& op, const HutchinsonOptions& options = {}, const IP& ip = {}) {
   using S = operator_scalar_t<Op>;
+  static_assert(InnerProductPolicy<IP>, "hutchinson_trace: IP must provide reduce(std::span<double>)");
   options.validate();
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
   detail::require(n > 0, "hutchinson_trace", "the operator's rows() must be positive, got " + std::to_string(n));
@@ -92,7 +91,10 @@ Estimate hutchinson_trace(Op&& op, const HutchinsonOptions& options = {}) {
       V.col(c) = draw_probe<S>(options.probe, n, options.seed, static_cast<std::uint64_t>(first + c)).vector;
     detail::apply_block(op, V, Y);
     detail::require_finite_block(Y, "hutchinson_trace", first);
-    for (int c = 0; c < b; ++c) samples.push_back(detail::dot_double<S>(V.col(c), Y.col(c)));
+    detail::Reduction red;  // the block's b samples v' H v, completed in one reduce call
+    for (int c = 0; c < b; ++c) red.push(detail::local_dot<S>(V.col(c), Y.col(c)));
+    red.reduce(ip);
+    for (int c = 0; c < b; ++c) samples.push_back(red[static_cast<std::size_t>(c)]);
   }
   return estimate_from_samples(samples, options.confidence);
 }

@@ -9,20 +9,23 @@
 //   trace_estimate() the samples s_i sum_j w_ij f(theta_ij) of tr f(H) (trace.hpp).
 // Probe i of seed s is drawn from Rng(s, i), so a run is reproducible and
 // independent of how probes are scheduled.
-// Parallelism: with threads > 1, groups of block_size probes are handed out in
-// order to std::thread workers that share the operator (which must declare
-// `static constexpr bool thread_safe = true`); each probe's result goes to its
-// own slot and nothing is reduced across threads, so the quadrature is
-// bit-identical for every thread count. Why std::thread and not OpenMP: this
-// is a header-only library, and OpenMP would need every consumer to compile
-// with -fopenmp (the pragmas silently vanish otherwise), cannot carry an
-// exception out of a parallel region (a numerical_error from one probe must
-// reach the caller), and fights the user's own OpenMP pools (LibTorch, BLAS)
-// over nesting and thread counts; std::thread only needs Threads::Threads.
+// Parallelism: the call runs on one Executor (executor.hpp: the caller's, or
+// one made for the call with `threads` threads). Groups of block_size probes
+// are handed out in order to min(threads, groups) lanes, each with its own
+// Lanczos workspace, and the lanes run as one parallel_for; the operator is
+// shared, so threads > 1 needs one that declares `static constexpr bool
+// thread_safe = true`. The products of a group get the same executor, so a
+// single group (block_size = probes) still uses every thread through an
+// operator that splits its block products (dense_operator(A, symmetric)).
+// Each probe's result goes to its own slot and nothing is reduced across
+// threads, so the quadrature is bit-identical for every thread count.
+// Inner products: the policy (krylov/inner_product.hpp) is handed to every
+// Lanczos run; a step of a group makes the calls lanczos.hpp documents, once
+// for all the group's probes.
 // Batching: with block_size > 1 the probes of a group run in lockstep
 // (krylov/batched_lanczos.hpp) and a BatchedLinearOperator sees one block
 // product per step (one GEMM for a dense H). Batched and one-at-a-time runs
-// agree to rounding in moments and densities, not bit for bit (DESIGN.md);
+// agree to rounding in moments and densities, not bit for bit;
 // for a fixed block_size the result is still bit-identical across thread counts.
 // Cost: P m products with H, plus the Lanczos vector work (O(n m) per probe
 // without reorthogonalization, up to O(n m^2) with full) and O(m^2) per probe
@@ -48,7 +51,9 @@
 #pragma once
 
 #include <blockspec/error.hpp>
+#include <blockspec/executor.hpp>
 #include <blockspec/krylov/batched_lanczos.hpp>
+#include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/krylov/lanczos.hpp>
 #include <blockspec/krylov/quadrature.hpp>
 #include <blockspec/operator/concepts.hpp>
@@ -65,7 +70,6 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -82,7 +86,8 @@ struct SlqOptions {
   /// Probe i draws from Rng(seed, i).
   std::uint64_t seed = 0;
   Reorthogonalization reorth = Reorthogonalization::partial;
-  /// Worker threads (std::thread); > 1 needs an operator that declares thread_safe.
+  /// Threads of the call (probe groups, and the products of a group); > 1 needs an operator that
+  /// declares thread_safe. Results do not depend on it.
   int threads = 1;
   /// Probes per batched Lanczos run (one block product per step); 1 = one probe at a time.
   int block_size = 1;
@@ -91,6 +96,8 @@ struct SlqOptions {
   std::function<bool(int probe, int step)> progress{};
   /// Passed to lanczos(): breakdown when beta <= tol |H|; 0 = sqrt(eps) of the operator's scalar.
   double breakdown_tolerance = 0.0;
+  /// Run on this executor instead of one made for the call (then threads must be 1 or its width).
+  Executor* executor = nullptr;
 
   void validate(const std::string& where = "slq") const {
     detail::require(probes > 0, where, "probes must be positive, got " + std::to_string(probes));
@@ -98,12 +105,12 @@ struct SlqOptions {
     detail::require(threads > 0, where, "threads must be positive, got " + std::to_string(threads));
     detail::require(block_size > 0, where, "block_size must be positive, got " + std::to_string(block_size));
     detail::require(probe == Probe::rademacher || probe == Probe::gaussian || probe == Probe::sphere, where,
-                    "unknown probe distribution");
-    detail::require(reorth == Reorthogonalization::none || reorth == Reorthogonalization::partial ||
-                        reorth == Reorthogonalization::full,
-                    where, "unknown reorthogonalization");
+                    "probe is not a Probe value, got " + std::to_string(static_cast<int>(probe)));
+    detail::require(detail::valid(reorth), where,
+                    "reorth is not a Reorthogonalization value, got " + std::to_string(static_cast<int>(reorth)));
     detail::require(std::isfinite(breakdown_tolerance) && breakdown_tolerance >= 0.0, where,
-                    "breakdown_tolerance must be finite and >= 0 (0 = automatic)");
+                    "breakdown_tolerance must be finite and >= 0 (0 = automatic), got " +
+                        detail::format_double(breakdown_tolerance));
   }
 };
 
@@ -160,121 +167,146 @@ struct SlqBatchResult {
   int started = 0;
 };
 
-template <class Op>
-SlqBatchResult run_probes(Op& op, const SlqOptions& o, int first, int count, const char* where) {
+/// Runs probes [first, first + count) of an slq call in groups of block_size, on lanes of one
+/// executor (see the file comment). One job per member function: draw, run a group (batched or
+/// one probe at a time), a lane's loop, and the prefix of finished probes.
+template <class Op, class IP>
+class SlqRunner {
+ public:
   using S = operator_scalar_t<Op>;
-  const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
-  const int B = o.block_size;
-  const int groups = (count + B - 1) / B;
-  SlqGate gate(o.progress);
-  std::vector<ProbeQuadrature> out(static_cast<std::size_t>(count));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(groups));
-  std::atomic<int> next{0};
 
-  auto lanczos_options = [&](int probe_index) {
-    LanczosOptions lo{.steps = o.steps, .reorth = o.reorth, .keep_basis = false,
-                      .breakdown_tolerance = o.breakdown_tolerance, .progress = {}};
-    if (gate.has_callback() || o.threads > 1)
-      lo.progress = [&gate, probe_index](int step) { return gate.step(probe_index, step); };
+  SlqRunner(Op& op, const IP& ip, const SlqOptions& o, int first, int count, const char* where, Executor& ex)
+      : op_(op), ip_(ip), o_(o), first_(first), count_(count), where_(where), ex_(ex), gate_(o.progress),
+        groups_((count + o.block_size - 1) / o.block_size), out_(static_cast<std::size_t>(count)),
+        errors_(static_cast<std::size_t>(groups_)), started_(static_cast<std::size_t>(groups_), 0) {}
+
+  SlqBatchResult run() {
+    const int lanes = std::min(ex_.threads(), groups_);
+    ex_.parallel_for(lanes, [&](int) { lane(); });
+    for (const auto& e : errors_)
+      if (e) std::rethrow_exception(e);  // the lowest probe index that failed
+    return collect();
+  }
+
+ private:
+  /// A lane: takes the next group in order until none is left; its workspace is touched once.
+  void lane() {
+    LanczosWorkspace<S> ws;
+    while (!gate_.stopped()) {
+      const int g = next_.fetch_add(1);
+      if (g >= groups_) break;
+      try {
+        started_[static_cast<std::size_t>(g)] = run_group(g, ws);
+      } catch (...) {
+        errors_[static_cast<std::size_t>(g)] = std::current_exception();
+        gate_.fail();
+      }
+    }
+  }
+
+  LanczosOptions lanczos_options(int probe_index, int probes_in_group) {
+    LanczosOptions lo{.steps = o_.steps, .reorth = o_.reorth, .keep_basis = false,
+                      .breakdown_tolerance = o_.breakdown_tolerance, .progress = {}, .threads = 1,
+                      .executor = &ex_};
+    if (gate_.has_callback() || ex_.threads() > 1)
+      lo.progress = [this, probe_index, probes_in_group](int step) {
+        for (int k = 0; k < probes_in_group; ++k)
+          if (!gate_.step(probe_index + k, step)) return false;
+        return true;
+      };
     return lo;
-  };
+  }
 
-  // One group of probes: the single place where batched and one-at-a-time Lanczos meet.
-  // Returns how many of the group's probes ran (fewer than the group only when cancelled).
-  auto run_group = [&](int g, detail::LanczosWorkspace<S>& ws) -> int {
-    const int g0 = g * B;
-    const int gc = std::min(B, count - g0);
+  /// Runs group g; returns how many of its probes ran (fewer only when cancelled).
+  int run_group(int g, LanczosWorkspace<S>& ws) {
+    const int g0 = g * o_.block_size;
+    const int gc = std::min(o_.block_size, count_ - g0);
     std::vector<ProbeVector<S>> pv;
     pv.reserve(static_cast<std::size_t>(gc));
+    const Eigen::Index n = static_cast<Eigen::Index>(op_.rows());
     for (int k = 0; k < gc; ++k)
-      pv.push_back(draw_probe<S>(o.probe, n, o.seed, static_cast<std::uint64_t>(first + g0 + k)));
-    if (gc > 1) {
-      MatrixX<S> starts(n, gc);
-      for (int k = 0; k < gc; ++k) starts.col(k) = pv[static_cast<std::size_t>(k)].vector;
-      LanczosOptions lo = lanczos_options(first + g0);
-      if (gate.has_callback() || o.threads > 1)
-        lo.progress = [&gate, p0 = first + g0, gc](int step) {
-          for (int k = 0; k < gc; ++k)
-            if (!gate.step(p0 + k, step)) return false;
-          return true;
-        };
-      std::vector<LanczosResult<S>> rs;
-      try {
-        rs = detail::lanczos_engine(op, starts, lo, LocalInnerProduct{}, "batched_lanczos", false, &ws);
-      } catch (const numerical_error& e) {
-        throw numerical_error(std::string(where) + ": in the group of probes " + std::to_string(first + g0) +
-                              " to " + std::to_string(first + g0 + gc - 1) + " (column c is probe " +
-                              std::to_string(first + g0) + " + c): " + e.what());
-      }
-      for (int k = 0; k < gc; ++k)
-        out[static_cast<std::size_t>(g0 + k)] =
-            probe_quadrature(rs[static_cast<std::size_t>(k)], pv[static_cast<std::size_t>(k)].scale, o.seed,
-                             static_cast<std::uint64_t>(first + g0 + k));
-      return gc;
-    }
+      pv.push_back(draw_probe<S>(o_.probe, n, o_.seed, static_cast<std::uint64_t>(first_ + g0 + k)));
+    if (gc > 1) return run_batched(g0, pv, ws);
     for (int k = 0; k < gc; ++k) {
-      const int pi = first + g0 + k;
-      const auto& v = pv[static_cast<std::size_t>(k)];
-      LanczosResult<S> r;
-      try {
-        const Eigen::Map<const MatrixX<S>> start(v.vector.data(), n, 1);
-        r = std::move(detail::lanczos_engine(op, start, lanczos_options(pi), LocalInnerProduct{}, "lanczos", true, &ws).front());
-      } catch (const numerical_error& e) {
-        throw numerical_error(std::string(where) + ": probe " + std::to_string(pi) + ": " + e.what());
-      }
-      out[static_cast<std::size_t>(g0 + k)] = probe_quadrature(r, v.scale, o.seed, static_cast<std::uint64_t>(pi));
-      if (gate.cancelled()) return k + 1;  // later probes of this group never start
+      run_single(g0 + k, pv[static_cast<std::size_t>(k)], ws);
+      if (gate_.cancelled()) return k + 1;  // later probes of this group never start
     }
     return gc;
-  };
+  }
 
-  std::vector<int> group_started(static_cast<std::size_t>(groups), 0);  // probes that ran in each group
-  auto worker = [&]() {
-    detail::LanczosWorkspace<S> ws;  // one per thread, reused by its groups: memory touched once
-    while (!gate.stopped()) {
-      const int g = next.fetch_add(1);
-      if (g >= groups) break;
-      try {
-        group_started[static_cast<std::size_t>(g)] = run_group(g, ws);
-      } catch (...) {
-        errors[static_cast<std::size_t>(g)] = std::current_exception();
-        gate.fail();
-      }
+  int run_batched(int g0, const std::vector<ProbeVector<S>>& pv, LanczosWorkspace<S>& ws) {
+    const int gc = static_cast<int>(pv.size());
+    const int p0 = first_ + g0;
+    MatrixX<S> starts(static_cast<Eigen::Index>(op_.rows()), gc);
+    for (int k = 0; k < gc; ++k) starts.col(k) = pv[static_cast<std::size_t>(k)].vector;
+    const LanczosOptions lo = lanczos_options(p0, gc);
+    std::vector<LanczosResult<S>> rs;
+    try {
+      rs = lanczos_engine(op_, starts, lo, ip_, "batched_lanczos", false, &ws);
+    } catch (const numerical_error& e) {
+      throw numerical_error(std::string(where_) + ": in the group of probes " + std::to_string(p0) + " to " +
+                            std::to_string(p0 + gc - 1) + " (column c is probe " + std::to_string(p0) +
+                            " + c): " + e.what());
     }
-  };
-
-  const int nthreads = std::min(o.threads, groups);
-  if (nthreads <= 1) {
-    worker();
-  } else {
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(nthreads));
-    for (int t = 0; t < nthreads; ++t) pool.emplace_back(worker);
-    for (auto& t : pool) t.join();
+    for (int k = 0; k < gc; ++k)
+      out_[static_cast<std::size_t>(g0 + k)] = probe_quadrature(
+          rs[static_cast<std::size_t>(k)], pv[static_cast<std::size_t>(k)].scale, o_.seed,
+          static_cast<std::uint64_t>(p0 + k));
+    return gc;
   }
-  for (const auto& e : errors)
-    if (e) std::rethrow_exception(e);  // the lowest probe index that failed
 
-  SlqBatchResult res;
-  // The probes that ran form a prefix (groups are handed out in order).
-  int started = 0;
-  for (int g = 0; g < groups; ++g) {
-    const int s = group_started[static_cast<std::size_t>(g)];
-    started += s;
-    if (s < std::min(B, count - g * B)) break;
+  void run_single(int slot, const ProbeVector<S>& v, LanczosWorkspace<S>& ws) {
+    const int pi = first_ + slot;
+    LanczosResult<S> r;
+    try {
+      const Eigen::Map<const MatrixX<S>> start(v.vector.data(), v.vector.size(), 1);
+      r = std::move(lanczos_engine(op_, start, lanczos_options(pi, 1), ip_, "lanczos", true, &ws).front());
+    } catch (const numerical_error& e) {
+      throw numerical_error(std::string(where_) + ": probe " + std::to_string(pi) + ": " + e.what());
+    }
+    out_[static_cast<std::size_t>(slot)] = probe_quadrature(r, v.scale, o_.seed, static_cast<std::uint64_t>(pi));
   }
-  out.resize(static_cast<std::size_t>(started));
-  res.probes = std::move(out);
-  res.started = started;
-  return res;
+
+  /// The probes that ran form a prefix (groups are handed out in order).
+  SlqBatchResult collect() {
+    int started = 0;
+    for (int g = 0; g < groups_; ++g) {
+      const int s = started_[static_cast<std::size_t>(g)];
+      started += s;
+      if (s < std::min(o_.block_size, count_ - g * o_.block_size)) break;
+    }
+    out_.resize(static_cast<std::size_t>(started));
+    return SlqBatchResult{std::move(out_), started};
+  }
+
+  Op& op_;
+  const IP& ip_;
+  const SlqOptions& o_;
+  int first_, count_;
+  const char* where_;
+  Executor& ex_;
+  SlqGate gate_;
+  int groups_;
+  std::vector<ProbeQuadrature> out_;
+  std::vector<std::exception_ptr> errors_;
+  std::vector<int> started_;  // probes that ran in each group
+  std::atomic<int> next_{0};
+};
+
+template <class Op, class IP>
+SlqBatchResult run_probes(Op& op, const IP& ip, const SlqOptions& o, int first, int count, const char* where,
+                          Executor& ex) {
+  SlqRunner<Op, IP> runner(op, ip, o, first, count, where, ex);
+  return runner.run();
 }
 
 template <class Op>
 void check_slq_operator(const Op& op, const SlqOptions& o, const char* where) {
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
   require(n > 0, where, "the operator's rows() must be positive, got " + std::to_string(n));
-  if (o.threads > 1 && !is_thread_safe_v<Op>)
-    throw invalid_argument(std::string(where) + ": threads = " + std::to_string(o.threads) +
+  const int threads = o.executor ? o.executor->threads() : o.threads;
+  if (threads > 1 && !is_thread_safe_v<Op>)
+    throw invalid_argument(std::string(where) + ": threads = " + std::to_string(threads) +
                            " needs an operator that declares `static constexpr bool thread_safe = true` "
                            "(dense_operator, sparse_operator, make_operator(n, f, declare_thread_safe) do); "
                            "use threads = 1 for this operator");
@@ -297,16 +329,19 @@ SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o) {
 
 /// Stochastic Lanczos quadrature: per-probe Gauss quadratures of H's spectral measure.
 /// \param op  any LinearOperator (held by reference for the call; threads > 1 needs thread_safe)
+/// \param ip  the inner-product policy (default: local dot products)
 /// Example:
 ///   auto q = blockspec::slq(H, {.probes = 20, .steps = 80, .seed = 7});
 ///   auto d = blockspec::density(q);  auto ld = blockspec::logdet(q);
-template <class Op>
+template <class Op, class IP = LocalInnerProduct>
   requires LinearOperator<std::remove_reference_t<Op>>
-SpectralQuadrature slq(Op&& op, const SlqOptions& options = {}) {
+SpectralQuadrature slq(Op&& op, const SlqOptions& options = {}, const IP& ip = {}) {
+  static_assert(InnerProductPolicy<IP>, "slq: IP must provide reduce(std::span<double>) (krylov/inner_product.hpp)");
   options.validate("slq");
   detail::check_slq_operator(op, options, "slq");
+  detail::CallExecutor ex(options.executor, options.threads, "slq");
   SpectralQuadrature q = detail::empty_quadrature(op, options);
-  detail::SlqBatchResult r = detail::run_probes(op, options, 0, options.probes, "slq");
+  detail::SlqBatchResult r = detail::run_probes(op, ip, options, 0, options.probes, "slq", ex.get());
   q.probes = std::move(r.probes);
   for (const auto& p : q.probes) q.matvecs += p.matvecs;
   q.status = q.size() < options.probes || std::any_of(q.probes.begin(), q.probes.end(), [](const auto& p) {
@@ -368,67 +403,72 @@ struct AdaptiveSlqResult {
   std::int64_t matvecs_total = 0;  ///< including probes computed in the last round but not used
 };
 
+namespace detail {
+
+/// Folds one round of probes into an adaptive run: their samples, the stopping rule checked after
+/// every probe in probe order. Returns true when the run must stop (res.stop says why).
+template <class F>
+bool absorb_round(AdaptiveSlqResult& res, SlqBatchResult&& r, int count, F& functional, const AdaptiveOptions& adaptive,
+                  std::vector<double>& samples, int& k) {
+  const bool cancelled = r.started < count || std::any_of(r.probes.begin(), r.probes.end(), [](const auto& p) {
+                           return p.status == LanczosStatus::cancelled;
+                         });
+  SpectralQuadrature fresh;
+  fresh.probes = r.probes;
+  for (const auto& p : r.probes) res.matvecs_total += p.matvecs;
+  if (!fresh.probes.empty()) {
+    if constexpr (requires { functional.check(fresh); }) functional.check(fresh);
+    const std::vector<double> s = trace_samples(fresh, functional);
+    samples.insert(samples.end(), s.begin(), s.end());
+  }
+  for (std::size_t i = 0; i < r.probes.size(); ++i) {
+    res.quadrature.probes.push_back(std::move(r.probes[i]));
+    ++k;
+    if (k < adaptive.min_probes || cancelled) continue;
+    const Estimate e = estimate_from_samples(std::span<const double>(samples.data(), static_cast<std::size_t>(k)),
+                                             adaptive.confidence);
+    if (e.half_width() <= std::max(adaptive.abs_tolerance, adaptive.rel_tolerance * std::abs(e.value))) {
+      res.stop = AdaptiveStop::tolerance_met;
+      return true;
+    }
+  }
+  if (cancelled) res.stop = AdaptiveStop::cancelled;
+  else if (k >= adaptive.max_probes) res.stop = AdaptiveStop::max_probes;
+  return cancelled || k >= adaptive.max_probes;
+}
+
+}  // namespace detail
+
 /// SLQ that adds probes until the interval of tr f(H) is tight enough (see the file comment).
 /// The probes used are those slq() with .probes = probes_used would draw.
 /// Example:
 ///   auto r = blockspec::slq_adaptive(H, blockspec::LogDet{}, {.steps = 40}, {.rel_tolerance = 1e-3});
 ///   // r.estimate.value, r.probes_used, r.stop
-template <class Op, class F>
+template <class Op, class F, class IP = LocalInnerProduct>
   requires LinearOperator<std::remove_reference_t<Op>>
 AdaptiveSlqResult slq_adaptive(Op&& op, F&& functional, const SlqOptions& options = {},
-                               const AdaptiveOptions& adaptive = {}) {
+                               const AdaptiveOptions& adaptive = {}, const IP& ip = {}) {
+  static_assert(InnerProductPolicy<IP>, "slq_adaptive: IP must provide reduce(std::span<double>)");
   SlqOptions o = options;
   o.probes = adaptive.max_probes;
   o.validate("slq_adaptive");
   adaptive.validate("slq_adaptive");
   detail::check_slq_operator(op, o, "slq_adaptive");
+  detail::CallExecutor ex(o.executor, o.threads, "slq_adaptive");
   AdaptiveSlqResult res;
   res.quadrature = detail::empty_quadrature(op, o);
-  SpectralQuadrature& q = res.quadrature;
   std::vector<double> samples;
-  const int round = o.block_size * std::max(1, o.threads);
+  const int round = o.block_size * ex.get().threads();
   int k = 0;
-  bool stopped = false;
-  while (!stopped) {
+  for (bool stopped = false; !stopped;) {
     int want = k < adaptive.min_probes ? adaptive.min_probes - k : round;
     want = ((want + o.block_size - 1) / o.block_size) * o.block_size;  // keep groups aligned
     const int count = std::min(want, adaptive.max_probes - k);
-    detail::SlqBatchResult r = detail::run_probes(op, o, k, count, "slq_adaptive");
-    const bool cancelled = r.started < count || std::any_of(r.probes.begin(), r.probes.end(), [](const auto& p) {
-                             return p.status == LanczosStatus::cancelled;
-                           });
-    SpectralQuadrature fresh;
-    fresh.probes = r.probes;
-    for (const auto& p : r.probes) res.matvecs_total += p.matvecs;
-    if (!fresh.probes.empty()) {
-      if constexpr (requires { functional.check(fresh); }) functional.check(fresh);
-      const std::vector<double> s = trace_samples(fresh, functional);
-      samples.insert(samples.end(), s.begin(), s.end());
-    }
-    // Check the stopping rule after every probe, in probe order.
-    int used = k;
-    for (std::size_t i = 0; i < r.probes.size(); ++i) {
-      q.probes.push_back(std::move(r.probes[i]));
-      used = k + static_cast<int>(i) + 1;
-      if (used >= adaptive.min_probes && !cancelled) {
-        const Estimate e = estimate_from_samples(std::span<const double>(samples.data(), used), adaptive.confidence);
-        if (e.half_width() <= std::max(adaptive.abs_tolerance, adaptive.rel_tolerance * std::abs(e.value))) {
-          res.stop = AdaptiveStop::tolerance_met;
-          stopped = true;
-          break;
-        }
-      }
-    }
-    k = used;
-    if (!stopped && cancelled) {
-      res.stop = AdaptiveStop::cancelled;
-      stopped = true;
-    } else if (!stopped && k >= adaptive.max_probes) {
-      res.stop = AdaptiveStop::max_probes;
-      stopped = true;
-    }
+    stopped = detail::absorb_round(res, detail::run_probes(op, ip, o, k, count, "slq_adaptive", ex.get()), count,
+                                   functional, adaptive, samples, k);
   }
   detail::require(k > 0, "slq_adaptive", "the run was cancelled before any probe finished a step");
+  SpectralQuadrature& q = res.quadrature;
   q.requested_probes = k;
   for (const auto& p : q.probes) q.matvecs += p.matvecs;
   q.status = res.stop == AdaptiveStop::cancelled ? SlqStatus::cancelled : SlqStatus::completed;
