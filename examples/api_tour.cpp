@@ -33,7 +33,7 @@ int main() {
 
   // 4. Blockwise spectra and their Jensen-Shannon distances: block heterogeneity.
   const auto parts = blockspec::BlockPartition::from_sizes({{"embed", 100}, {"attn", 100}, {"mlp", 100}});
-  const auto bw = blockspec::blockwise_spectra(H, parts, {.probes = 10, .steps = 50});
+  const auto bw = blockspec::blockwise_spectra(H, parts, {.slq = {.probes = 10, .steps = 50}});
   std::printf("heterogeneity (mean JS distance, at most sqrt(ln 2) = 0.833): %.3f\n", *bw.heterogeneity);
 
   // 5. The paper's quadratic study: GD against Adam on a heterogeneous problem.

@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
     const blockspec::SlqOptions slq{.probes = probes, .steps = steps, .seed = seed};
     const blockspec::DensityOptions dens{};  // Gaussian, width 1% of the pooled range, 2001 points
 
-    const auto r1 = blockspec::blockwise_spectra(H1, H1.partition(), slq, dens);
-    const auto r2 = blockspec::blockwise_spectra(H2, H2.partition(), slq, dens);
+    const auto r1 = blockspec::blockwise_spectra(H1, H1.partition(), {.slq = slq, .density = dens});
+    const auto r2 = blockspec::blockwise_spectra(H2, H2.partition(), {.slq = slq, .density = dens});
     report("Heterogeneous blocks (Transformer-like)", r1);
     report("Homogeneous blocks (CNN-like, one shared spectrum)", r2);
 

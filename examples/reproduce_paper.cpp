@@ -107,11 +107,11 @@ int main(int argc, char** argv) {
       bar.update(label + ": blockwise spectra", 0, 6);
 
       // (a) blockwise spectra, JS matrix, heterogeneity.
-      const auto bw = blockspec::blockwise_spectra(q, q.partition(), slq, blockspec::DensityOptions{});
+      const auto bw = blockspec::blockwise_spectra(q, q.partition(), {.slq = slq, .density = blockspec::DensityOptions{}});
       r.het_default = bw.heterogeneity.value_or(NAN);
       blockspec::write_blockwise(bw, cdir / "blockwise");
       try {
-        const auto bp = blockspec::blockwise_spectra(q, q.partition(), slq, blockspec::DensityOptions::paper());
+        const auto bp = blockspec::blockwise_spectra(q, q.partition(), {.slq = slq, .density = blockspec::DensityOptions::paper()});
         r.het_paper = bp.heterogeneity;
       } catch (const blockspec::invalid_argument& e) {
         r.het_paper_error = e.what();
@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
       auto pooled = blockspec::DensityOptions::paper();
       pooled.range = blockspec::RangeRule::pooled;
       r.het_paper_pooled =
-          blockspec::blockwise_spectra(q, q.partition(), slq, pooled).heterogeneity.value_or(NAN);
+          blockspec::blockwise_spectra(q, q.partition(), {.slq = slq, .density = pooled}).heterogeneity.value_or(NAN);
 
       // (b) the optimizers.
       int k = 1;

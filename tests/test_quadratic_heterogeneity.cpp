@@ -21,7 +21,7 @@ namespace {
 
 double score(int c, const DensityOptions& d, int probes = 100) {
   const auto q = paper_case(c, 0);
-  const auto r = blockwise_spectra(q, q.partition(), {.probes = probes}, d, {.full_operator = false});
+  const auto r = blockwise_spectra(q, q.partition(), {.slq = {.probes = probes}, .density = d, .full_operator = false});
   REQUIRE(r.heterogeneity.has_value());
   return *r.heterogeneity;
 }
