@@ -58,7 +58,7 @@ TEST_CASE_TEMPLATE("slq: per-probe Gauss quadrature invariants", S, float, doubl
       const ProbeVector<S> v = draw_probe<S>(kind, n, 11, static_cast<std::uint64_t>(i));
       CHECK(p.scale == v.scale);
       if (kind != Probe::gaussian) CHECK(p.scale == static_cast<double>(n));
-      // Gauss rule: weights sum to 1 and reproduce u'Hu and |Hu|^2 (PAPER_NOTES' exact checks);
+      // Gauss rule: weights sum to 1 and reproduce u'Hu and |Hu|^2 (the exact checks of docs/paper_method.md);
       // the tolerance is a few hundred roundings of S (eigen-decomposition of T in double,
       // the products with H in S).
       const Eigen::VectorXd u = v.vector.template cast<double>().normalized();

@@ -32,7 +32,7 @@
 //              linear grid of spacing h it is about JS / h) and is NOT a
 //              bounded divergence. It exists only to compare with the JS0
 //              numbers of Zhang et al. (2024), which exceed ln 2 and are most
-//              plausibly computed this way (../shared/PAPER_NOTES.md).
+//              plausibly computed this way (docs/paper_method.md).
 // Cost: O(n) each. References: Lin, "Divergence measures based on the
 // Shannon entropy", IEEE Trans. Inf. Theory 37 (1991); Endres & Schindelin,
 // "A new metric for probability distributions", IEEE Trans. Inf. Theory 49 (2003).

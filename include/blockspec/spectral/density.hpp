@@ -27,7 +27,7 @@
 // an edge node's kernel outside the grid is below 3e-7). This is scale-free:
 // multiplying H by c scales grid and width by c. DensityOptions::paper() is
 // the paper's choice: sigma^2 = 1e-5 absolute, 50,000 points, padding 1
-// absolute, probe_mean range (../shared/PAPER_NOTES.md).
+// absolute, probe_mean range (docs/paper_method.md).
 // Cost: O(G P m) kernel evaluations for G grid points, P probes, m nodes;
 // kernels with support_radius() (Gaussian) only touch the grid points within
 // that radius of each node (binary search on the sorted points).
