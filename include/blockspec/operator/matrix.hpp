@@ -13,7 +13,7 @@
 //   through one triangle (SYMV, half the bytes of GEMV), and a block of up to
 //   12 vectors through blockspec's line-dot kernel (operator/detail/
 //   dense_kernels.hpp: A is read once and each element used k times from
-//   registers; 0.6x the time of Eigen's GEMM at k = 10, n = 4000). Wider
+//   registers; bench/RESULTS.md compares it with Eigen's GEMM). Wider
 //   blocks use Eigen's GEMM.
 // - dense_operator(A, upper_triangle) (or lower_triangle) reads that triangle
 //   only, through Eigen's selfadjointView: H = triu(A) + triu(A, 1)'. The other

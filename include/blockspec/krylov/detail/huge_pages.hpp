@@ -1,11 +1,11 @@
 // blockspec/krylov/detail/huge_pages.hpp — ask Linux for transparent huge pages on big work arrays (internal).
 //
-// The first write to a fresh 4 KiB page costs a page fault: about 12 us each
-// on the machines blockspec was measured on, i.e. 2.4 s for the 800 MB basis
-// of a 100-step Lanczos run at n = 10^6, more than the run's products. With
-// transparent huge pages in "madvise" mode (the common default), advising
-// MADV_HUGEPAGE on the array before it is touched makes the kernel fault in
-// 2 MiB pages instead (about 0.24 us per 4 KiB). The advice is harmless when
+// The first write to a fresh 4 KiB page costs a page fault, one per 4 KiB of
+// the 800 MB basis of a 100-step Lanczos run at n = 10^6: enough to cost more
+// than the run's products (bench/RESULTS.md, Notes). With transparent huge
+// pages in "madvise" mode (the common default), advising MADV_HUGEPAGE on the
+// array before it is touched makes the kernel fault in 2 MiB pages instead,
+// 512 times fewer faults. The advice is harmless when
 // it is refused or unsupported, and is a no-op outside Linux or for arrays
 // under 8 MiB.
 #pragma once

@@ -27,7 +27,7 @@
 
 namespace blockspec::detail {
 
-/// Lines per pass for a k-column block (measured; see the header comment).
+/// Lines per pass for a k-column block: chosen by benchmark for register pressure (header comment).
 constexpr int lines_per_pass(int k) { return k <= 2 ? 8 : k <= 4 ? 6 : k == 5 ? 4 : k == 6 ? 5 : k <= 10 ? 4 : 2; }
 
 /// Largest block width the line-dot kernel handles; wider blocks go to Eigen's GEMM.
