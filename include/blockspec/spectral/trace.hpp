@@ -18,7 +18,7 @@
 //                    invalid_argument: a Ritz value <= 0 proves H is not positive definite
 //   InverseTrace     f(x) = 1/x                     every Ritz value of one strict sign
 //                    (H definite), else invalid_argument
-//   SchattenPower{p} f(x) = |x|^p, p > 0            any spectrum; schatten_norm_estimate()
+//   SchattenPower{p} f(x) = |x|^p, p > 0            any spectrum; schatten_norm()
 //                    maps the interval through t -> t^(1/p) to give |H|_p itself
 //   EigenCount{a,b}  f(x) = 1 if a <= x <= b        a < b; Gauss quadrature of an indicator
 //                    is coarse (each node carries its whole weight): expect an
