@@ -15,6 +15,10 @@
 // matvec is repeated. Thick restart is mathematically
 // the implicitly restarted Lanczos of ARPACK and Spectra with exact shifts,
 // without the QR sweeps.
+// Structure: detail::ThickRestartLanczos::run() is the driver; its phases are
+// start_vector, expand (Lanczos steps), rayleigh_ritz, lock_converged,
+// convergence_test (including the verification pass), thick_restart /
+// fresh_start, and answer, each a function of its own.
 // The hard cases: a breakdown (beta ~ 0: the active basis spans an invariant
 // subspace, e.g. the identity after one step, or a rank-one matrix after two)
 // is not an error: its Ritz pairs are exact, and the basis is continued from
@@ -23,12 +27,26 @@
 // double eigenvalue is found only after the first is locked and projected out
 // of every new vector (full reorthogonalization against the locked vectors);
 // its component then grows from rounding level.
+// Inner products: every inner product and norm of a Krylov vector goes
+// through the inner-product policy (inner_product.hpp). Reduce calls: a
+// Lanczos step makes 2 (alpha = <v_j, H v_j>; then the DGKS pass: the
+// projections onto the locked vectors X and the basis V together with |w|^2),
+// plus 1 per repeated DGKS pass (EigsResult::dgks_repeats, which also counts
+// the one exact norm taken when all three passes cancel). Outside the steps: 1
+// per random vector drawn (its norm and projections in one call,
+// EigsResult::random_vectors), 1 per thick restart that continues from the
+// last Lanczos vector, 1 per verification start (mixing the Ritz vector into
+// the random one), each plus its DGKS repeats.
 // Cost: per step one product with H and O(n (ncv + k)) for the
 // reorthogonalization; per restart O(n ncv l) for the new basis.
 // Memory: n (ncv + 1 + l) scalars plus n k for the locked vectors.
+// Parallelism: the one product per step is a single vector; an operator that
+// models ExecutorAwareOperator gets it as a one-column block with the call's
+// executor (EigsOptions::threads / executor), any other through apply().
 // Caveats: like every Krylov method it can miss a copy of a multiple
 // eigenvalue whose second component never rises above rounding before the
-// wanted count is reached; the Ritz residuals are the Lanczos estimates (the
+// wanted count is reached (the verification pass, on by default, looks again
+// from a fresh start); the Ritz residuals are the Lanczos estimates (the
 // tests check the true residuals).
 // References: K. Wu and H. Simon, "Thick-restart Lanczos method for large
 // symmetric eigenvalue problems", SIAM J. Matrix Anal. Appl. 22 (2000);
@@ -37,7 +55,9 @@
 #pragma once
 
 #include <blockspec/error.hpp>
+#include <blockspec/executor.hpp>
 #include <blockspec/krylov/detail/huge_pages.hpp>
+#include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/random.hpp>
 
@@ -49,8 +69,10 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace blockspec {
@@ -73,7 +95,7 @@ inline const char* to_string(EigsStatus s) noexcept {
   return s == EigsStatus::converged ? "converged" : "not_converged";
 }
 
-/// Options of extreme_eigenpairs(); validated once, errors name the field.
+/// Options of extreme_eigenpairs(); validated once, errors name the field and its value.
 struct EigsOptions {
   Which which = Which::largest;
   /// A pair is converged when its residual estimate is <= tol * |H| (|H| estimated by the largest |Ritz value|).
@@ -90,13 +112,23 @@ struct EigsOptions {
   /// multiple eigenvalue that the first start vector missed (costs about the
   /// matvecs of one more eigenpair; false gives ARPACK's behaviour).
   bool verify = true;
+  /// Threads of the executor made for the call when `executor` is null; with an executor, 1 or its width.
+  int threads = 1;
+  /// The caller's executor, handed to an ExecutorAwareOperator's products; null: one made for the call.
+  Executor* executor = nullptr;
 
   void validate(int k, Eigen::Index n) const {
     const std::string where = "extreme_eigenpairs";
+    const int w = static_cast<int>(which);
+    detail::require(w >= static_cast<int>(Which::largest) && w <= static_cast<int>(Which::largest_magnitude), where,
+                    "which = " + std::to_string(w) +
+                        " is not a Which value (largest, smallest, both_ends, largest_magnitude)");
     detail::require(k > 0, where, "k must be positive, got " + std::to_string(k));
     detail::require(k <= n, where, "k = " + std::to_string(k) + " exceeds the dimension " + std::to_string(n));
-    detail::require(std::isfinite(tol) && tol > 0.0, where, "tol must be positive and finite");
-    detail::require(max_matvecs >= 0, where, "max_matvecs must be >= 0 (0 = automatic)");
+    detail::require(std::isfinite(tol) && tol > 0.0, where,
+                    "tol must be positive and finite, got " + detail::format_double(tol));
+    detail::require(max_matvecs >= 0, where,
+                    "max_matvecs must be >= 0 (0 = automatic), got " + std::to_string(max_matvecs));
     detail::require(ncv >= 0, where, "ncv must be >= 0 (0 = automatic), got " + std::to_string(ncv));
     detail::require(ncv == 0 || ncv > k || ncv == n, where,
                     "ncv = " + std::to_string(ncv) + " must exceed k = " + std::to_string(k));
@@ -112,9 +144,13 @@ struct EigsResult {
   Eigen::VectorXd values;     ///< k eigenvalues (fewer only if not converged and fewer were found)
   MatrixX<S> vectors;         ///< n-by-k orthonormal eigenvectors (empty when options.vectors is false)
   Eigen::VectorXd residuals;  ///< residual estimate |H x - lambda x| of each pair
-  std::int64_t matvecs = 0;   ///< products with H
-  int restarts = 0;
+  std::int64_t matvecs = 0;   ///< products with H, one per Lanczos step
+  int restarts = 0;           ///< thick restarts and verification starts
+  int fresh_starts = 0;       ///< verification starts (from a fresh random vector) among the restarts
   int converged = 0;          ///< pairs that met the tolerance
+  /// DGKS passes after the first (and exact norms after three cancelling passes): one reduce call each.
+  std::int64_t dgks_repeats = 0;
+  std::int64_t random_vectors = 0;  ///< random vectors drawn (start, breakdowns, verification)
   EigsStatus status = EigsStatus::not_converged;
 };
 
@@ -192,344 +228,466 @@ inline EigsSelection eigs_select(const std::vector<double>& locked, const std::v
 }
 
 /// Orthogonalizes w against the columns of X and V (classical Gram–Schmidt, a
-/// second pass when the first removed more than 1/sqrt(2) of the norm: DGKS).
-/// Returns the coefficients of V from both passes in hv. The norm is in double.
-template <class S>
-double orthogonalize_dgks(const Eigen::Ref<const MatrixX<S>>& X, const Eigen::Ref<const MatrixX<S>>& V,
-                          Eigen::Ref<VectorX<S>> w, VectorX<S>& hx, VectorX<S>& hv) {
-  auto norm = [](const Eigen::Ref<const VectorX<S>>& x) { return std::sqrt(x.template cast<double>().squaredNorm()); };
-  double before = norm(w);
+/// second pass when the first removed more than 1/sqrt(2) of the norm: DGKS;
+/// at most three passes). Returns |w| afterwards and the coefficients of V
+/// from all passes in hv. Each pass is one reduce call: the projections X'w,
+/// V'w and |w|^2 before the pass together. The norm after a pass is taken by
+/// Pythagoras, |w_after|^2 = |w|^2 - |h|^2 (h = [X V]'w): the DGKS test passes
+/// only when |w_after|^2 > |w|^2 / 2, and then the cancellation loses at most
+/// a factor (|w|^2 + |h|^2) / |w_after|^2 <= 3, i.e. the value is exact to
+/// ~3 eps relative (plus ~ncv eps from the columns' own orthonormality). When
+/// the test fails the next pass reduces the exact |w|^2; after three failing
+/// passes (w in the span: a breakdown) one more call takes the exact norm.
+/// `repeats` counts the calls after the first; `before2`, when given, receives
+/// |w|^2 as it came in (from the first call). The norms are in double.
+template <class S, class IP>
+double orthogonalize_dgks(const IP& ip, Reduction& red, const Eigen::Ref<const MatrixX<S>>& X,
+                          const Eigen::Ref<const MatrixX<S>>& V, Eigen::Ref<VectorX<S>> w, VectorX<S>& hx,
+                          VectorX<S>& hv, std::int64_t& repeats, double* before2 = nullptr) {
   VectorX<S> total_v = VectorX<S>::Zero(V.cols());
   for (int pass = 0; pass < 3; ++pass) {
-    if (X.cols() > 0) {
-      hx.noalias() = X.transpose() * w;
-      w.noalias() -= X * hx;
-    }
+    if (pass > 0) ++repeats;
+    red.clear();
+    const std::size_t ix = red.push_projection<S>(X, w, hx);
+    const std::size_t iv = red.push_projection<S>(V, w, hv);
+    const std::size_t iw = red.push(local_dot<S>(w, w));
+    red.reduce(ip);
+    red.read(ix, hx);
+    red.read(iv, hv);
+    double h2 = 0.0;
+    for (std::size_t i = ix; i < iw; ++i) h2 += red[i] * red[i];
+    if (X.cols() > 0) w.noalias() -= X * hx;
     if (V.cols() > 0) {
-      hv.noalias() = V.transpose() * w;
       w.noalias() -= V * hv;
       total_v += hv;
     }
-    const double after = norm(w);
-    if (after > std::sqrt(0.5) * before) break;  // DGKS: no severe cancellation, orthogonal to rounding
-    before = after;
+    if (pass == 0 && before2) *before2 = red[iw];
+    const double after2 = red[iw] - h2;
+    if (after2 > 0.5 * red[iw]) {  // DGKS: no severe cancellation, orthogonal to rounding
+      hv = total_v;
+      return std::sqrt(after2);
+    }
   }
+  ++repeats;
   hv = total_v;
-  return norm(w);
+  return std::sqrt(dot<S>(ip, w, w));  // w is rounding-level: only the exact norm is meaningful
 }
 
-}  // namespace detail
+/// The Ritz pairs of the projected matrix T (m-by-m) and their residual estimates |beta_m y_m,i|.
+struct RitzPairs {
+  Eigen::VectorXd theta;  ///< ascending
+  Eigen::MatrixXd Y;      ///< eigenvectors of T, column i for theta[i]
+  Eigen::VectorXd resid;
+};
+inline RitzPairs rayleigh_ritz(const Eigen::MatrixXd& T, double beta_m) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(T);
+  RitzPairs rp{es.eigenvalues(), es.eigenvectors(), Eigen::VectorXd()};
+  rp.resid = (beta_m * rp.Y.row(T.rows() - 1).transpose()).cwiseAbs();
+  return rp;
+}
 
-/// The k extreme eigenpairs of a symmetric operator, by thick-restart Lanczos with locking.
-/// Never throws for non-convergence: check `status`.
-/// Example:
-///   auto e = blockspec::extreme_eigenpairs(H, 10, {.which = blockspec::Which::largest, .tol = 1e-10});
-///   if (e.status == blockspec::EigsStatus::converged) use(e.values, e.vectors);
-template <class Op>
-  requires LinearOperator<std::remove_reference_t<Op>>
-EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsOptions& options = {}) {
-  using S = operator_scalar_t<Op>;
-  const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
-  detail::require(n > 0, "extreme_eigenpairs", "the operator's rows() must be positive, got " + std::to_string(n));
-  options.validate(k, n);
-  const int ncv = options.ncv > 0 ? options.ncv
-                                  : static_cast<int>(std::min<Eigen::Index>(n, std::max(2 * k + 1, 20)));
-  const std::int64_t max_matvecs = options.max_matvecs > 0 ? options.max_matvecs : std::int64_t{1000} * ncv;
-  const double eps = static_cast<double>(std::numeric_limits<S>::epsilon());
-  const double break_tol = std::sqrt(eps);
+/// Which selected Ritz pairs lock now (residual <= threshold), and what the
+/// convergence test needs of the rest: per side the best key locked now and
+/// the best key + residual of the open ones, and the count of open ones.
+struct LockPlan {
+  std::vector<int> side;   ///< side each Ritz pair was selected for (-1: not selected)
+  std::vector<char> taken;  ///< locked now
+  std::array<double, 2> best_new{-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  std::array<double, 2> best_open{-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  std::array<bool, 2> locked_now{false, false};
+  int wanted = 0;  ///< selected pairs left open
+};
+inline LockPlan eigs_lock_plan(const RitzPairs& rp, std::vector<int> side, Which which, double threshold) {
+  LockPlan p;
+  p.side = std::move(side);
+  p.taken.assign(p.side.size(), 0);
+  for (std::size_t i = 0; i < p.side.size(); ++i) {
+    const int sd = p.side[i];
+    if (sd < 0) continue;
+    const auto s = static_cast<std::size_t>(sd);
+    const Eigen::Index e = static_cast<Eigen::Index>(i);
+    const double key = eigs_key(rp.theta[e], which, sd);
+    if (rp.resid[e] <= threshold) {
+      p.taken[i] = 1;
+      p.locked_now[s] = true;
+      p.best_new[s] = std::max(p.best_new[s], key);
+    } else {
+      ++p.wanted;
+      p.best_open[s] = std::max(p.best_open[s], key + rp.resid[e]);
+    }
+  }
+  return p;
+}
 
-  EigsResult<S> result;
-  MatrixX<S> X(n, k);                 // locked eigenvectors
-  std::vector<double> locked_values;  // and their values
-  std::vector<double> locked_residuals;
-  std::vector<int> locked_side;       // 0: the end `which` asks for (upper for both_ends), 1: lower end of both_ends
-  int locked0 = 0, locked1 = 0;
-  const int final0 = options.which == Which::both_ends ? (k + 1) / 2 : k;
-  const int final1 = options.which == Which::both_ends ? k / 2 : 0;
-  int need0 = final0, need1 = final1;  // pairs to lock on each side in the current phase
-  bool verifying = false;              // looking for copies the first start vector missed
-  MatrixX<S> V(n, ncv + 1), Vnew(n, ncv + 1);
-  detail::advise_huge_pages(V.data(), static_cast<std::size_t>(V.size()) * sizeof(S));
-  detail::advise_huge_pages(Vnew.data(), static_cast<std::size_t>(Vnew.size()) * sizeof(S));
-  Eigen::MatrixXd T = Eigen::MatrixXd::Zero(ncv, ncv);
-  VectorX<S> w(n), hx, hv;
-  std::uint64_t stream = 0;
-  double anorm = 0.0;
+/// The verification pass's test: each side is settled when its best new pair
+/// (locked now) or every open candidate (Ritz value plus residual) is not
+/// better than the answer's worst value `boundary`; a better locked pair was a
+/// missed copy: look for one more (need = have + 1). Updates `need`; true when
+/// both sides are settled.
+inline bool eigs_verification_settled(std::array<int, 2>& need, const std::array<int, 2>& have,
+                                      const std::array<int, 2>& want, const LockPlan& p,
+                                      const std::array<double, 2>& boundary, double threshold) {
+  bool settled = true;
+  for (std::size_t sd = 0; sd < 2; ++sd) {
+    if (want[sd] == 0 || (!p.locked_now[sd] && need[sd] <= have[sd])) continue;
+    if (p.locked_now[sd]) {
+      const bool missed_copy = p.best_new[sd] > boundary[sd] + threshold;
+      need[sd] = missed_copy ? have[sd] + 1 : have[sd];
+      settled = settled && !missed_copy;
+    } else if (p.best_open[sd] < boundary[sd]) {
+      need[sd] = have[sd];  // clearly worse than the answer: done
+    } else {
+      settled = false;
+    }
+  }
+  return settled;
+}
 
-  auto locked = [&] { return static_cast<int>(locked_values.size()); };
-  // A unit random vector orthogonal to the locked vectors and V's first `cols`
-  // columns, written to V.col(cols); false when none exists (the space is full).
-  auto fresh_vector = [&](int cols) {
-    if (locked() + cols >= n) return false;
+/// The thick restart's keep rule: the wanted open pairs plus min(locked + 2, half
+/// the free room), at least one extra, leaving a column for the continuation
+/// vector. This is ARPACK's rule (dsaup2: nev + min(nconv, np / 2)) restated for
+/// locking: ARPACK keeps its converged vectors in the basis and adds as many
+/// unconverged ones; ours have left the basis, and two extra vectors from the
+/// start cover the pair next to the wanted ones.
+inline int eigs_keep_count(int wanted, int locked, int room) {
+  const int extra = std::max(1, std::min(locked + 2, (room - wanted) / 2));
+  return std::max(0, std::min(wanted + extra, room - 1));
+}
+
+/// The Ritz pairs a thick restart keeps: the open selected ones in index order,
+/// then the best others in the priority order of `which`, `target` in all.
+inline std::vector<int> eigs_keep_indices(const RitzPairs& rp, const LockPlan& p, Which which, int target) {
+  std::vector<int> keep;
+  const int m = static_cast<int>(rp.theta.size());
+  for (int i = 0; i < m && static_cast<int>(keep.size()) < target; ++i)
+    if (!p.taken[static_cast<std::size_t>(i)] && p.side[static_cast<std::size_t>(i)] >= 0) keep.push_back(i);
+  for (int i : eigs_priority(rp.theta, which)) {
+    if (static_cast<int>(keep.size()) >= target) break;
+    if (!p.taken[static_cast<std::size_t>(i)] && std::find(keep.begin(), keep.end(), i) == keep.end()) keep.push_back(i);
+  }
+  return keep;
+}
+
+/// The state of one extreme_eigenpairs() call and its phases; run() is the driver.
+template <class Op, class IP>
+class ThickRestartLanczos {
+ public:
+  using S = typename Op::Scalar;
+
+  ThickRestartLanczos(Op& op, int k, const EigsOptions& options, const IP& ip, Executor& executor)
+      : op_(op), ip_(ip), ex_(executor), opt_(options), k_(k), n_(static_cast<Eigen::Index>(op.rows())),
+        ncv_(options.ncv > 0 ? options.ncv : static_cast<int>(std::min<Eigen::Index>(n_, std::max(2 * k + 1, 20)))),
+        max_matvecs_(options.max_matvecs > 0 ? options.max_matvecs : std::int64_t{1000} * ncv_),
+        final_{options.which == Which::both_ends ? (k + 1) / 2 : k, options.which == Which::both_ends ? k / 2 : 0},
+        need_(final_), X_(n_, k), V_(n_, ncv_ + 1), Vnew_(n_, ncv_ + 1),
+        T_(Eigen::MatrixXd::Zero(ncv_, ncv_)), w_(n_) {
+    advise_huge_pages(V_.data(), static_cast<std::size_t>(V_.size()) * sizeof(S));
+    advise_huge_pages(Vnew_.data(), static_cast<std::size_t>(Vnew_.size()) * sizeof(S));
+  }
+
+  EigsResult<S> run() {
+    start_vector();
+    while (true) {
+      const Expansion e = expand();
+      const RitzPairs rp = rayleigh_ritz(T_.topLeftCorner(e.m, e.m), e.beta_m);
+      const std::array<double, 2> boundary = boundaries();
+      LockPlan plan = lock_converged(rp);
+      if (e.exhausted || result_.matvecs >= max_matvecs_) {
+        lock_open(rp, plan, e.exhausted);  // the best pairs found: exact when the space was exhausted
+        break;
+      }
+      const Next next = convergence_test(plan, boundary);
+      if (next == Next::stop) break;
+      ++result_.restarts;
+      const bool going = next == Next::fresh_start ? fresh_start(rp, plan) : thick_restart(rp, plan, e.beta_m);
+      if (!going) break;
+    }
+    return answer();
+  }
+
+ private:
+  struct Expansion {
+    int m;          // active basis size reached
+    double beta_m;  // coupling to the next Lanczos vector V.col(m) (0: none)
+    bool exhausted; // no vector orthogonal to everything so far exists
+  };
+  enum class Next { stop, thick_restart, fresh_start };
+
+  int locked() const { return static_cast<int>(values_.size()); }
+  int room() const { return ncv_ - std::min(locked(), k_); }
+  double threshold() const { return opt_.tol * anorm_; }
+  double orthogonalize(int cols, Eigen::Ref<VectorX<S>> w, double* before2 = nullptr) {
+    return orthogonalize_dgks<S>(ip_, red_, X_.leftCols(locked()), V_.leftCols(cols), w, hx_, hv_,
+                                 result_.dgks_repeats, before2);
+  }
+
+  /// A unit random vector orthogonal to the locked vectors and V's first `cols`
+  /// columns, written to V.col(cols); false when none exists (the space is full).
+  bool fresh_vector(int cols) {
+    if (locked() + cols >= n_) return false;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      Rng rng(options.seed, stream++);
-      for (Eigen::Index i = 0; i < n; ++i) w[i] = static_cast<S>(rng.normal());
-      const double before = std::sqrt(w.template cast<double>().squaredNorm());
-      const double after = detail::orthogonalize_dgks<S>(X.leftCols(locked()), V.leftCols(cols), w, hx, hv);
-      if (after > 1e-3 * before) {
-        V.col(cols) = w / static_cast<S>(after);
+      Rng rng(opt_.seed, stream_++);
+      for (Eigen::Index i = 0; i < n_; ++i) w_[i] = static_cast<S>(rng.normal());
+      ++result_.random_vectors;
+      double before2 = 0.0;  // |w|^2 comes with the first DGKS pass's reduce call
+      const double after = orthogonalize(cols, w_, &before2);
+      if (after > 1e-3 * std::sqrt(before2)) {
+        V_.col(cols) = w_ / static_cast<S>(after);
         return true;
       }
     }
     return false;
-  };
+  }
 
-  // The worst key of the current answer on each side (-inf while it is incomplete).
-  auto boundaries = [&] {
-    const detail::EigsSelection f =
-        detail::eigs_select(locked_values, locked_side, Eigen::VectorXd(), options.which, final0, final1);
-    std::array<double, 2> bnd{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
-    std::array<int, 2> cnt{0, 0};
-    for (int i = 0; i < locked(); ++i)
-      if (f.locked_picked[static_cast<std::size_t>(i)]) {
-        const int side = locked_side[static_cast<std::size_t>(i)];
-        bnd[static_cast<std::size_t>(side)] =
-            std::min(bnd[static_cast<std::size_t>(side)], detail::eigs_key(locked_values[static_cast<std::size_t>(i)], options.which, side));
-        ++cnt[static_cast<std::size_t>(side)];
-      }
-    if (cnt[0] < final0) bnd[0] = -std::numeric_limits<double>::infinity();
-    if (cnt[1] < final1) bnd[1] = -std::numeric_limits<double>::infinity();
-    return bnd;
-  };
-  fresh_vector(0);
-  int l = 0;            // kept Ritz vectors at the head of V (the arrowhead part of T)
-  int cur = 0;          // next basis column to expand
-  Eigen::VectorXd s;    // couplings of the kept Ritz vectors to V.col(l)
-  while (true) {
-    const int m_max = ncv - std::min(locked(), k);
-    // Expand the active basis to m columns.
-    int m = m_max;
-    double beta_m = 0.0;
-    bool exhausted = false;
-    for (int j = cur; j < m_max; ++j) {
-      detail::apply(op, V.col(j), w);
-      ++result.matvecs;
-      const double alpha = [&] {
-        if constexpr (std::is_same_v<S, double>) return V.col(j).dot(w);
-        else return V.col(j).template cast<double>().dot(w.template cast<double>());
-      }();
-      if (!std::isfinite(alpha))
-        throw numerical_error("extreme_eigenpairs: the operator returned a non-finite value (NaN or Inf) at product " +
-                              std::to_string(result.matvecs));
-      // Remove the known components (three-term, or the arrowhead after a restart), then reorthogonalize.
-      w -= static_cast<S>(alpha) * V.col(j);
-      if (j == l && l > 0)
-        w.noalias() -= V.leftCols(l) * s.template cast<S>();
-      else if (j > 0)
-        w -= static_cast<S>(T(j - 1, j)) * V.col(j - 1);
-      double beta = detail::orthogonalize_dgks<S>(X.leftCols(locked()), V.leftCols(j + 1), w, hx, hv);
-      T(j, j) = alpha + static_cast<double>(hv[j]);
-      anorm = std::max(anorm, std::abs(T(j, j)));
-      anorm = std::max(anorm, beta);
-      const bool breakdown = beta <= break_tol * anorm;
+  /// Phase: the start vector.
+  void start_vector() { fresh_vector(0); }
+
+  /// w = H v_j: as a one-column block with the executor when the operator can use it.
+  void product(int j) {
+    if constexpr (ExecutorAwareOperator<Op>) {
+      Eigen::Map<MatrixX<S>> y(w_.data(), n_, 1);
+      detail::apply_block(op_, V_.middleCols(j, 1), y, ex_);
+    } else {
+      detail::apply(op_, V_.col(j), w_);
+    }
+    ++result_.matvecs;
+  }
+
+  /// One Lanczos step on column j: alpha (one reduce call), the known
+  /// components (three-term, or the arrowhead after a restart), DGKS (one call
+  /// plus repeats). Returns beta; w holds the unnormalized next vector.
+  double lanczos_step(int j) {
+    product(j);
+    const double alpha = dot<S>(ip_, V_.col(j), w_);
+    if (!std::isfinite(alpha))
+      throw numerical_error("extreme_eigenpairs: the operator returned a non-finite value (NaN or Inf) at product " +
+                            std::to_string(result_.matvecs));
+    w_ -= static_cast<S>(alpha) * V_.col(j);
+    if (j == l_ && l_ > 0)
+      w_.noalias() -= V_.leftCols(l_) * s_.template cast<S>();
+    else if (j > 0)
+      w_ -= static_cast<S>(T_(j - 1, j)) * V_.col(j - 1);
+    const double beta = orthogonalize(j + 1, w_);
+    T_(j, j) = alpha + static_cast<double>(hv_[j]);
+    anorm_ = std::max({anorm_, std::abs(T_(j, j)), beta});
+    return beta;
+  }
+
+  /// Phase: Lanczos steps from column cur_ until the active basis is full, the
+  /// space is exhausted or the matvec budget is spent.
+  Expansion expand() {
+    const int m_max = room();
+    for (int j = cur_; j < m_max; ++j) {
+      const double beta = lanczos_step(j);
+      const bool breakdown = beta <= break_tol_ * anorm_;
       if (j + 1 < m_max) {
         if (breakdown) {
           // The active basis spans an invariant subspace: continue from a fresh vector, coupling 0.
-          if (!fresh_vector(j + 1)) {
-            m = j + 1;
-            exhausted = true;
-            break;
-          }
-          T(j, j + 1) = T(j + 1, j) = 0.0;
+          if (!fresh_vector(j + 1)) return {j + 1, 0.0, true};
+          T_(j, j + 1) = T_(j + 1, j) = 0.0;
         } else {
-          V.col(j + 1) = w / static_cast<S>(beta);
-          T(j, j + 1) = T(j + 1, j) = beta;
+          V_.col(j + 1) = w_ / static_cast<S>(beta);
+          T_(j, j + 1) = T_(j + 1, j) = beta;
         }
-      } else {
-        beta_m = breakdown ? 0.0 : beta;
-        if (!breakdown) V.col(m_max) = w / static_cast<S>(beta);
+      } else if (!breakdown) {
+        V_.col(m_max) = w_ / static_cast<S>(beta);
       }
-      if (result.matvecs >= max_matvecs) {
-        m = j + 1;
-        beta_m = breakdown ? 0.0 : beta;
-        if (!breakdown && j + 1 < m_max) V.col(m) = V.col(j + 1);
+      if (j + 1 == m_max || result_.matvecs >= max_matvecs_) return {j + 1, breakdown ? 0.0 : beta, false};
+    }
+    return {m_max, 0.0, false};  // not reached: cur_ < m_max after every restart
+  }
+
+  void lock_pair(const RitzPairs& rp, int i, int side, double residual) {
+    if (locked() == X_.cols()) X_.conservativeResize(n_, X_.cols() + k_);
+    const int m = static_cast<int>(rp.theta.size());
+    X_.col(locked()).noalias() = V_.leftCols(m) * rp.Y.col(i).template cast<S>();
+    values_.push_back(rp.theta[i]);
+    residuals_.push_back(residual);
+    side_.push_back(side);
+    ++have_[static_cast<std::size_t>(side)];
+  }
+
+  /// Phase: lock the converged pairs among the wanted ones (|H| first updated by the Ritz values).
+  LockPlan lock_converged(const RitzPairs& rp) {
+    anorm_ = std::max(anorm_, rp.theta.cwiseAbs().maxCoeff());
+    EigsSelection sel = eigs_select(values_, side_, rp.theta, opt_.which, need_[0], need_[1]);
+    LockPlan plan = eigs_lock_plan(rp, std::move(sel.candidate_side), opt_.which, threshold());
+    for (std::size_t i = 0; i < plan.taken.size(); ++i)
+      if (plan.taken[i]) lock_pair(rp, static_cast<int>(i), plan.side[i], rp.resid[static_cast<Eigen::Index>(i)]);
+    return plan;
+  }
+
+  /// Locks the wanted open pairs as they are (end of the budget or of the space).
+  void lock_open(const RitzPairs& rp, const LockPlan& plan, bool exact) {
+    for (std::size_t i = 0; i < plan.taken.size(); ++i)
+      if (!plan.taken[i] && plan.side[i] >= 0)
+        lock_pair(rp, static_cast<int>(i), plan.side[i], exact ? 0.0 : rp.resid[static_cast<Eigen::Index>(i)]);
+  }
+
+  /// The worst key of the current answer on each side (-inf while it is incomplete).
+  std::array<double, 2> boundaries() const {
+    const EigsSelection f = eigs_select(values_, side_, Eigen::VectorXd(), opt_.which, final_[0], final_[1]);
+    std::array<double, 2> bnd{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity()};
+    std::array<int, 2> cnt{0, 0};
+    for (std::size_t i = 0; i < values_.size(); ++i) {
+      if (!f.locked_picked[i]) continue;
+      const auto sd = static_cast<std::size_t>(side_[i]);
+      bnd[sd] = std::min(bnd[sd], eigs_key(values_[i], opt_.which, side_[i]));
+      ++cnt[sd];
+    }
+    for (std::size_t sd = 0; sd < 2; ++sd)
+      if (cnt[sd] < final_[sd]) bnd[sd] = -std::numeric_limits<double>::infinity();
+    return bnd;
+  }
+
+  /// Phase: the convergence test. The first phase ends when the wanted pairs are
+  /// locked; then (verify) the verification pass looks for one more pair at each
+  /// wanted end from a fresh random start, which has components along every copy
+  /// of a multiple eigenvalue, until eigs_verification_settled.
+  Next convergence_test(LockPlan& plan, const std::array<double, 2>& boundary) {
+    if (!verifying_) {
+      if (have_[0] < need_[0] || have_[1] < need_[1]) return Next::thick_restart;
+      if (!opt_.verify) return Next::stop;
+      verifying_ = true;
+      for (std::size_t sd = 0; sd < 2; ++sd) need_[sd] = have_[sd] + (final_[sd] > 0 ? 1 : 0);
+      return Next::fresh_start;
+    }
+    if (eigs_verification_settled(need_, have_, final_, plan, boundary, threshold())) return Next::stop;
+    plan.wanted = (need_[0] - have_[0]) + (need_[1] - have_[1]);
+    return Next::thick_restart;
+  }
+
+  /// Phase: restart from a unit random vector plus the best unlocked Ritz vector:
+  /// the random part has a component along every copy the first start missed,
+  /// and the Ritz part is the pair next to the answer, which the verification
+  /// must find to settle. False when no fresh vector exists.
+  bool fresh_start(const RitzPairs& rp, const LockPlan& plan) {
+    ++result_.fresh_starts;
+    VectorX<S> u;
+    for (int i : eigs_priority(rp.theta, opt_.which))
+      if (!plan.taken[static_cast<std::size_t>(i)]) {
+        u.noalias() = V_.leftCols(rp.theta.size()) * rp.Y.col(i).template cast<S>();
         break;
       }
+    l_ = 0;
+    cur_ = 0;
+    T_.setZero();
+    if (!fresh_vector(0)) return false;
+    if (u.size() > 0) {
+      w_ = V_.col(0) + u;
+      const double after = orthogonalize(0, w_);
+      if (after > 0.0) V_.col(0) = w_ / static_cast<S>(after);
     }
+    return true;
+  }
 
-    // Rayleigh–Ritz on the active basis.
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(T.topLeftCorner(m, m));
-    const Eigen::VectorXd theta = es.eigenvalues();
-    const Eigen::MatrixXd& Y = es.eigenvectors();
-    const Eigen::VectorXd resid = (beta_m * Y.row(m - 1).transpose()).cwiseAbs();
-    for (int i = 0; i < m; ++i) anorm = std::max(anorm, std::abs(theta[i]));
-    const double threshold = options.tol * anorm;
-    auto lock_pair = [&](int i, int side, double residual) {
-      if (locked() == X.cols()) X.conservativeResize(n, X.cols() + k);
-      X.col(locked()).noalias() = V.leftCols(m) * Y.col(i).template cast<S>();
-      locked_values.push_back(theta[i]);
-      locked_residuals.push_back(residual);
-      locked_side.push_back(side);
-      ++(side == 0 ? locked0 : locked1);
-    };
-
-    const std::array<double, 2> boundary = boundaries();
-
-    // Lock the converged pairs among the wanted ones.
-    detail::EigsSelection sel = detail::eigs_select(locked_values, locked_side, theta, options.which, need0, need1);
-    std::vector<char> taken(static_cast<std::size_t>(m), 0);
-    std::array<double, 2> best_new{-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
-    std::array<double, 2> best_open{-std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
-    std::array<bool, 2> locked_now{false, false};
-    int wanted = 0;
-    for (int i = 0; i < m; ++i) {
-      const int side = sel.candidate_side[static_cast<std::size_t>(i)];
-      if (side < 0) continue;
-      const double key = detail::eigs_key(theta[i], options.which, side);
-      if (resid[i] <= threshold) {
-        lock_pair(i, side, resid[i]);
-        taken[static_cast<std::size_t>(i)] = 1;
-        locked_now[static_cast<std::size_t>(side)] = true;
-        best_new[static_cast<std::size_t>(side)] = std::max(best_new[static_cast<std::size_t>(side)], key);
-      } else {
-        ++wanted;
-        best_open[static_cast<std::size_t>(side)] = std::max(best_open[static_cast<std::size_t>(side)], key + resid[i]);
-      }
+  /// Phase: thick restart. Keeps eigs_keep_count Ritz vectors at the head of V,
+  /// T becomes diag(theta) bordered by the couplings beta_m y_m,i, and the last
+  /// Lanczos vector, cleaned of rounding along the locked and kept vectors,
+  /// continues the basis (a fresh vector when beta_m = 0). False when none exists.
+  bool thick_restart(const RitzPairs& rp, const LockPlan& plan, double beta_m) {
+    const int m = static_cast<int>(rp.theta.size());
+    const std::vector<int> keep =
+        eigs_keep_indices(rp, plan, opt_.which, eigs_keep_count(plan.wanted, locked(), room()));
+    l_ = static_cast<int>(keep.size());
+    Eigen::MatrixXd Yk(m, l_);
+    s_.resize(l_);
+    T_.setZero();
+    for (int c = 0; c < l_; ++c) {
+      const int i = keep[static_cast<std::size_t>(c)];
+      Yk.col(c) = rp.Y.col(i);
+      T_(c, c) = rp.theta[i];
+      s_[c] = beta_m * rp.Y(m - 1, i);
     }
-    const bool out_of_budget = result.matvecs >= max_matvecs;
-    if (exhausted || out_of_budget) {
-      // Fill up with the wanted unlocked Ritz pairs: exact when the space was exhausted.
-      for (int i = 0; i < m; ++i)
-        if (!taken[static_cast<std::size_t>(i)] && sel.candidate_side[static_cast<std::size_t>(i)] >= 0)
-          lock_pair(i, sel.candidate_side[static_cast<std::size_t>(i)], exhausted ? 0.0 : resid[i]);
-      break;
-    }
-    bool fresh_start = false;
-    if (!verifying) {
-      if (locked0 >= need0 && locked1 >= need1) {
-        if (!options.verify) break;
-        // Verification: a Krylov space holds one vector per eigenspace, so a
-        // second copy of a multiple eigenvalue may have been missed. Look for
-        // one more pair at each wanted end from a fresh random start, which
-        // has components along every copy.
-        verifying = true;
-        fresh_start = true;
-        need0 = locked0 + (final0 > 0 ? 1 : 0);
-        need1 = locked1 + (final1 > 0 ? 1 : 0);
-      }
-    } else {
-      // Each side is settled when its best new pair (locked now) or every open
-      // candidate (Ritz value plus residual) is not better than the answer's
-      // worst value; a better locked pair was a missed copy: look for one more.
-      bool settled = true;
-      for (int side = 0; side < 2; ++side) {
-        const std::size_t sd = static_cast<std::size_t>(side);
-        const int want = side == 0 ? final0 : final1;
-        int& need = side == 0 ? need0 : need1;
-        const int have = side == 0 ? locked0 : locked1;
-        if (want == 0 || (!locked_now[sd] && need <= have)) continue;
-        if (locked_now[sd]) {
-          if (best_new[sd] > boundary[sd] + threshold) {
-            need = have + 1;  // a missed copy: verify again
-            settled = false;
-          } else {
-            need = have;  // the next pair is no better: this side is done
-          }
-        } else if (best_open[sd] < boundary[sd]) {
-          need = have;  // clearly worse than the answer: done
-        } else {
-          settled = false;
-        }
-      }
-      if (settled) break;
-      wanted = (need0 - locked0) + (need1 - locked1);
-    }
-    ++result.restarts;
-    if (fresh_start) {
-      // Restart from a unit random vector plus the best unlocked Ritz vector: the random part has
-      // a component along every copy the first start missed, and the Ritz part is the pair next
-      // to the answer, which the verification must find to settle. (Measured, top 10: GOE n =
-      // 4000 verification cost 111 -> 33 matvecs, 300 x 300 Laplacian 1271 -> 1238; adding
-      // more Ritz vectors or down-weighting the random part did worse on one or the other.)
-      VectorX<S> u = VectorX<S>::Zero(n);
-      int added = 0;
-      for (int i : detail::eigs_priority(theta, options.which)) {
-        if (taken[static_cast<std::size_t>(i)]) continue;
-        u.noalias() = V.leftCols(m) * Y.col(i).template cast<S>();
-        added = 1;
-        break;
-      }
-      l = 0;
-      cur = 0;
-      T.setZero();
-      if (!fresh_vector(0)) break;
-      if (added > 0) {
-        w = V.col(0) + u;
-        const double after = detail::orthogonalize_dgks<S>(X.leftCols(locked()), V.leftCols(0), w, hx, hv);
-        if (after > 0.0) V.col(0) = w / static_cast<S>(after);
-      }
-      continue;
-    }
-
-    // Thick restart: keep the wanted unlocked Ritz vectors, then the next best, and the last Lanczos vector.
-    const int room = ncv - std::min(locked(), k);
-    // Keep the wanted ones plus min(locked + 2, half the free room). This is ARPACK's rule
-    // (dsaup2: nev + min(nconv, np / 2)) restated for locking: ARPACK keeps its converged vectors
-    // in the basis and adds as many unconverged ones; ours have left the basis, and two extra
-    // vectors from the start cover the pair next to the wanted ones. Measured, top 10 at tol 1e-10
-    // with the verification pass (medians of seeds 1-5 / seeds 1-3): GOE n = 4000 (ncv 30) 358
-    // matvecs, against 390 keeping half the free room always and 371 with min(locked, half);
-    // 300 x 300 Laplacian (ncv 60) 3368-3445, against 3555-3582 and 3730 (an -O2 build; rounding
-    // moves the count: 3518 in the -O3 benchmark); 1000 x 1000 Laplacian 14,501-14,677, against
-    // 18,355 (scipy's eigsh: 14,807).
-    const int extra = std::max(1, std::min(locked() + 2, (room - wanted) / 2));
-    const int target = std::max(0, std::min(wanted + extra, room - 1));
-    std::vector<int> keep;
-    for (int i = 0; i < m && static_cast<int>(keep.size()) < target; ++i)
-      if (!taken[static_cast<std::size_t>(i)] && sel.candidate_side[static_cast<std::size_t>(i)] >= 0) keep.push_back(i);
-    for (int i : detail::eigs_priority(theta, options.which)) {
-      if (static_cast<int>(keep.size()) >= target) break;
-      if (!taken[static_cast<std::size_t>(i)] && std::find(keep.begin(), keep.end(), i) == keep.end()) keep.push_back(i);
-    }
-    l = static_cast<int>(keep.size());
-    Eigen::MatrixXd Yk(m, l);
-    s.resize(l);
-    T.setZero();
-    for (int c = 0; c < l; ++c) {
-      Yk.col(c) = Y.col(keep[static_cast<std::size_t>(c)]);
-      T(c, c) = theta[keep[static_cast<std::size_t>(c)]];
-      s[c] = beta_m * Y(m - 1, keep[static_cast<std::size_t>(c)]);
-    }
-    Vnew.leftCols(l).noalias() = V.leftCols(m) * Yk.template cast<S>();
-    std::swap(V, Vnew);
+    Vnew_.leftCols(l_).noalias() = V_.leftCols(m) * Yk.template cast<S>();
+    std::swap(V_, Vnew_);
     if (beta_m > 0.0) {
-      // The continuation vector: the last Lanczos vector, cleaned of rounding along the locked and kept vectors.
-      V.col(l) = Vnew.col(m);
-      detail::orthogonalize_dgks<S>(X.leftCols(locked()), V.leftCols(l), V.col(l), hx, hv);
-      V.col(l) /= static_cast<S>(std::sqrt(V.col(l).template cast<double>().squaredNorm()));
+      V_.col(l_) = Vnew_.col(m);
+      const double norm = orthogonalize(l_, V_.col(l_));  // one reduce call (plus repeats)
+      V_.col(l_) /= static_cast<S>(norm);
     } else {
-      s.setZero();
-      if (!fresh_vector(l)) break;
+      s_.setZero();
+      if (!fresh_vector(l_)) return false;
     }
-    for (int c = 0; c < l; ++c) T(c, l) = T(l, c) = s[c];
-    cur = l;
+    for (int c = 0; c < l_; ++c) T_(c, l_) = T_(l_, c) = s_[c];
+    cur_ = l_;
+    return true;
   }
 
-  // The answer: the best final0 + final1 locked pairs, in the order of `which`.
-  const detail::EigsSelection sel =
-      detail::eigs_select(locked_values, locked_side, Eigen::VectorXd(), options.which, final0, final1);
-  std::vector<int> picked;
-  for (int i = 0; i < locked(); ++i)
-    if (sel.locked_picked[static_cast<std::size_t>(i)]) picked.push_back(i);
-  std::stable_sort(picked.begin(), picked.end(), [&](int a, int b) {
-    const double va = locked_values[static_cast<std::size_t>(a)], vb = locked_values[static_cast<std::size_t>(b)];
-    return options.which == Which::both_ends ? va < vb : detail::eigs_key(va, options.which, 0) > detail::eigs_key(vb, options.which, 0);
-  });
-  const int out = static_cast<int>(picked.size());
-  result.values.resize(out);
-  result.residuals.resize(out);
-  if (options.vectors) result.vectors.resize(n, out);
-  const double threshold = options.tol * anorm;
-  result.converged = 0;
-  for (int t = 0; t < out; ++t) {
-    const int i = picked[static_cast<std::size_t>(t)];
-    result.values[t] = locked_values[static_cast<std::size_t>(i)];
-    result.residuals[t] = locked_residuals[static_cast<std::size_t>(i)];
-    if (options.vectors) result.vectors.col(t) = X.col(i);
-    if (result.residuals[t] <= threshold) ++result.converged;
+  /// Phase: the answer, the best final_[0] + final_[1] locked pairs in the order of `which`.
+  EigsResult<S> answer() {
+    const EigsSelection sel = eigs_select(values_, side_, Eigen::VectorXd(), opt_.which, final_[0], final_[1]);
+    std::vector<int> picked;
+    for (int i = 0; i < locked(); ++i)
+      if (sel.locked_picked[static_cast<std::size_t>(i)]) picked.push_back(i);
+    std::stable_sort(picked.begin(), picked.end(), [&](int a, int b) {
+      const double va = values_[static_cast<std::size_t>(a)], vb = values_[static_cast<std::size_t>(b)];
+      return opt_.which == Which::both_ends ? va < vb
+                                            : eigs_key(va, opt_.which, 0) > eigs_key(vb, opt_.which, 0);
+    });
+    const int out = static_cast<int>(picked.size());
+    result_.values.resize(out);
+    result_.residuals.resize(out);
+    if (opt_.vectors) result_.vectors.resize(n_, out);
+    result_.converged = 0;
+    for (int t = 0; t < out; ++t) {
+      const auto i = static_cast<std::size_t>(picked[static_cast<std::size_t>(t)]);
+      result_.values[t] = values_[i];
+      result_.residuals[t] = residuals_[i];
+      if (opt_.vectors) result_.vectors.col(t) = X_.col(static_cast<Eigen::Index>(i));
+      if (result_.residuals[t] <= threshold()) ++result_.converged;
+    }
+    result_.status = result_.converged == k_ ? EigsStatus::converged : EigsStatus::not_converged;
+    return std::move(result_);
   }
-  result.status = result.converged == k ? EigsStatus::converged : EigsStatus::not_converged;
-  return result;
+
+  Op& op_;
+  const IP& ip_;
+  Executor& ex_;
+  const EigsOptions& opt_;
+  const int k_;
+  const Eigen::Index n_;
+  const int ncv_;
+  const std::int64_t max_matvecs_;
+  const double break_tol_ = std::sqrt(static_cast<double>(std::numeric_limits<S>::epsilon()));
+  const std::array<int, 2> final_;  // pairs of the answer on each side (side 1: the lower end of both_ends)
+  std::array<int, 2> need_;         // pairs to lock on each side in the current phase
+  std::array<int, 2> have_{0, 0};   // pairs locked on each side
+  bool verifying_ = false;          // looking for copies the first start vector missed
+  MatrixX<S> X_;                    // locked eigenvectors, and their values, residuals and sides
+  std::vector<double> values_, residuals_;
+  std::vector<int> side_;           // 0: the end `which` asks for (upper for both_ends), 1: lower end of both_ends
+  MatrixX<S> V_, Vnew_;
+  Eigen::MatrixXd T_;
+  VectorX<S> w_, hx_, hv_;
+  Reduction red_;
+  Eigen::VectorXd s_;               // couplings of the kept Ritz vectors to V.col(l_)
+  int l_ = 0;                       // kept Ritz vectors at the head of V (the arrowhead part of T)
+  int cur_ = 0;                     // next basis column to expand
+  std::uint64_t stream_ = 0;
+  double anorm_ = 0.0;
+  EigsResult<S> result_;
+};
+
+}  // namespace detail
+
+/// The k extreme eigenpairs of a symmetric operator, by thick-restart Lanczos with locking.
+/// Every inner product goes through `ip` (inner_product.hpp); products with an
+/// ExecutorAwareOperator get the call's executor. Never throws for non-convergence: check `status`.
+/// Example:
+///   auto e = blockspec::extreme_eigenpairs(H, 10, {.which = blockspec::Which::largest, .tol = 1e-10});
+///   if (e.status == blockspec::EigsStatus::converged) use(e.values, e.vectors);
+template <class Op, class IP = LocalInnerProduct>
+  requires LinearOperator<std::remove_reference_t<Op>>
+EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsOptions& options = {},
+                                                     const IP& ip = {}) {
+  static_assert(InnerProductPolicy<IP>, "extreme_eigenpairs: IP must provide void reduce(std::span<double>) const");
+  const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
+  detail::require(n > 0, "extreme_eigenpairs", "the operator's rows() must be positive, got " + std::to_string(n));
+  options.validate(k, n);
+  detail::CallExecutor executor(options.executor, options.threads, "extreme_eigenpairs");
+  detail::ThickRestartLanczos<std::remove_reference_t<Op>, IP> solver(op, k, options, ip, executor.get());
+  return solver.run();
 }
 
 }  // namespace blockspec
