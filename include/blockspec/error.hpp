@@ -3,6 +3,7 @@
 // 1. Bad arguments throw blockspec::invalid_argument naming the bad value.
 // 2. A non-finite value produced by a user's operator or gradient throws
 //    blockspec::numerical_error naming where it appeared (probe, step).
+//    A failed read or write of a file throws blockspec::io_error naming it.
 // 3. Internal invariants use BLOCKSPEC_ASSERT, which users may override by
 //    defining it before including any blockspec header.
 // Numerical *outcomes* (breakdown, no convergence, divergence, cancellation)
@@ -32,6 +33,13 @@ class invalid_argument : public error {
 
 /// A user's operator or gradient produced NaN or Inf; the message says where.
 class numerical_error : public error {
+ public:
+  using error::error;
+};
+
+/// The file system failed a read or a write (cannot open, read, write, rename); the message names
+/// the file. A file that opens but holds malformed content is an invalid_argument instead.
+class io_error : public error {
  public:
   using error::error;
 };
