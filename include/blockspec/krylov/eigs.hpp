@@ -443,13 +443,10 @@ class ThickRestartLanczos {
   void start_vector() { fresh_vector(0); }
 
   /// w = H v_j: as a one-column block with the executor when the operator can use it.
+  /// One vector: the operator's single product (for a dense symmetric matrix SYMV, which reads
+  /// half the bytes of the block kernel), on the calling thread.
   void product(int j) {
-    if constexpr (ExecutorAwareOperator<Op>) {
-      Eigen::Map<MatrixX<S>> y(w_.data(), n_, 1);
-      detail::apply_block(op_, V_.middleCols(j, 1), y, ex_);
-    } else {
-      detail::apply(op_, V_.col(j), w_);
-    }
+    detail::apply(op_, V_.col(j), w_);
     ++result_.matvecs;
   }
 
