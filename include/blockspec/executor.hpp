@@ -202,7 +202,11 @@ class Executor {
   }
 
   void shutdown() {
-    if (!state_ || state_->pid != current_pid()) return;  // a forked child never joins the parent's threads
+    if (!state_) return;
+    if (state_->pid != current_pid()) {  // a forked child never joins (or destroys) the parent's threads
+      (void)state_.release();
+      return;
+    }
     {
       std::lock_guard<std::mutex> lock(state_->mutex);
       state_->stop = true;

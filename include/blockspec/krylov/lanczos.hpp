@@ -395,18 +395,20 @@ class LanczosEngine {
       alpha[static_cast<std::size_t>(c)] = a;
       ws_.W.col(c) -= static_cast<S>(a) * basis_col(c, j);
     }
-    if (o_.reorth == Reorthogonalization::full) gram_schmidt_twice(j, [](Eigen::Index) { return true; });
-    squared_norms(j);
+    if (o_.reorth == Reorthogonalization::full) gram_schmidt_twice(j, every);
+    squared_norms(every);
     store_alpha_beta(j, alpha);
   }
 
-  /// red_ = |w_c|^2 of the active columns, reduced in one call.
-  void squared_norms(int) {
+  /// red_ = |w_c|^2 of the active columns `pick` selects (in column order), reduced in one call.
+  template <class Pick>
+  void squared_norms(Pick pick) {
     red_.clear();
     for (Eigen::Index c = 0; c < k_; ++c)
-      if (is_active(c)) red_.push(local_dot<S>(ws_.W.col(c), ws_.W.col(c)));
+      if (is_active(c) && pick(c)) red_.push(local_dot<S>(ws_.W.col(c), ws_.W.col(c)));
     red_.reduce(ip_);
   }
+  static bool every(Eigen::Index) noexcept { return true; }
 
   /// alpha from `alpha`, beta = sqrt of the reduced |w|^2 in red_ (in active-column order).
   void store_alpha_beta(int j, const std::vector<double>& alpha) {
@@ -461,10 +463,7 @@ class LanczosEngine {
     if (any) {
       auto pick = [&](Eigen::Index c) { return due[static_cast<std::size_t>(c)] != 0; };
       gram_schmidt_twice(j, pick);
-      red_.clear();
-      for (Eigen::Index c = 0; c < k_; ++c)
-        if (is_active(c) && pick(c)) red_.push(local_dot<S>(ws_.W.col(c), ws_.W.col(c)));
-      red_.reduce(ip_);
+      squared_norms(pick);
       std::size_t slot = 0;
       for (Eigen::Index c = 0; c < k_; ++c)
         if (is_active(c) && pick(c)) {
