@@ -34,7 +34,7 @@
 #include <blockspec/spectral/kernel.hpp>
 #include <blockspec/spectral/spectral_quadrature.hpp>
 
-#include <boost/math/distributions/students_t.hpp>
+#include <blockspec/spectral/detail/student_t.hpp>
 
 #include <cmath>
 #include <limits>
@@ -83,8 +83,7 @@ inline Estimate estimate_from_samples(std::span<const double> samples, double co
   double ss = 0.0;
   for (double x : samples) ss += (x - mean) * (x - mean);
   e.std_error = std::sqrt(ss / (k - 1.0)) / std::sqrt(k);
-  const boost::math::students_t dist(k - 1.0);
-  const double t = boost::math::quantile(dist, 0.5 + 0.5 * confidence);
+  const double t = detail::student_t_quantile(k - 1.0, 0.5 + 0.5 * confidence);
   e.ci_low = mean - t * e.std_error;
   e.ci_high = mean + t * e.std_error;
   return e;
