@@ -7,11 +7,16 @@
 //   directly (no triplets), and its exact eigenvalues.
 // - Stencil3d: the matrix-free 7-point Laplacian on a g^3 grid (thread-safe,
 //   batched by a loop over columns), and its exact eigenvalues.
-// - smoothed L1 distance between an SLQ density and the exact density.
+// - the exact (smoothed) density of those Laplacians, to measure an SLQ density's L1 error
+//   with the library's own density() and l1_distance().
 #pragma once
 
+#include <blockspec/distance/l1.hpp>
 #include <blockspec/io/npy.hpp>
+#include <blockspec/krylov/quadrature.hpp>
 #include <blockspec/random.hpp>
+#include <blockspec/spectral/density.hpp>
+#include <blockspec/spectral/grid.hpp>
 #include <blockspec/types.hpp>
 
 #include <Eigen/SparseCore>
@@ -115,72 +120,26 @@ struct Stencil3d {
   }
 };
 
-/// The exact spectral density of a Laplacian with eigenvalues e_i + e_j (+ e_l),
-/// smoothed with a Gaussian of width sigma on `points` points of [lo, hi]:
-/// eigenvalues are binned into 20 bins per sigma first (exact to O((bin/sigma)^2)).
-inline std::vector<double> exact_laplacian_density(const std::vector<double>& e1d, int dims, double lo, double hi,
-                                                   int points, double sigma) {
+/// The exact spectral density of a Laplacian with eigenvalues e_i + e_j (+ e_l), smoothed with
+/// the library's Gaussian kernel of width sigma on `grid`: the g^dims eigenvalues are binned into
+/// 20 bins per sigma first (a discrete measure of bin centres; exact to O((bin/sigma)^2)), then
+/// smoothed by blockspec::density like any SLQ quadrature.
+inline blockspec::Density exact_laplacian_density(const std::vector<double>& e1d, int dims, const blockspec::Grid& grid,
+                                                  double sigma) {
   const double top = 4.0 * dims;
   const int bins = static_cast<int>(std::ceil(top / (sigma / 20.0)));
-  std::vector<double> hist(static_cast<std::size_t>(bins), 0.0);
   const double width = top / bins;
+  Eigen::VectorXd hist = Eigen::VectorXd::Zero(bins);
   const std::size_t g = e1d.size();
-  double count = 0;
-  if (dims == 2) {
-    for (std::size_t a = 0; a < g; ++a)
-      for (std::size_t b = 0; b < g; ++b) {
-        const int k = std::min(bins - 1, static_cast<int>((e1d[a] + e1d[b]) / width));
-        hist[static_cast<std::size_t>(k)] += 1;
-        count += 1;
-      }
-  } else {
-    for (std::size_t a = 0; a < g; ++a)
-      for (std::size_t b = 0; b < g; ++b)
-        for (std::size_t c = 0; c < g; ++c) {
-          const int k = std::min(bins - 1, static_cast<int>((e1d[a] + e1d[b] + e1d[c]) / width));
-          hist[static_cast<std::size_t>(k)] += 1;
-          count += 1;
-        }
-  }
-  std::vector<double> d(static_cast<std::size_t>(points), 0.0);
-  const double norm = 1.0 / (sigma * std::sqrt(2.0 * std::numbers::pi) * count);
-  for (int p = 0; p < points; ++p) {
-    const double x = lo + (hi - lo) * p / (points - 1);
-    double s = 0;
-    for (int k = 0; k < bins; ++k) {
-      if (hist[static_cast<std::size_t>(k)] == 0) continue;
-      const double z = (x - (k + 0.5) * width) / sigma;
-      if (std::abs(z) < 12) s += hist[static_cast<std::size_t>(k)] * std::exp(-0.5 * z * z);
+  auto add = [&](double e) { hist[std::min(bins - 1, static_cast<int>(e / width))] += 1.0; };
+  for (std::size_t a = 0; a < g; ++a)
+    for (std::size_t b = 0; b < g; ++b) {
+      if (dims == 2) add(e1d[a] + e1d[b]);
+      else
+        for (std::size_t c = 0; c < g; ++c) add(e1d[a] + e1d[b] + e1d[c]);
     }
-    d[static_cast<std::size_t>(p)] = s * norm;
-  }
-  return d;
-}
-
-/// The Gaussian-smoothed density of a discrete measure (nodes, weights summing to 1).
-inline std::vector<double> smoothed_density(const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights, double lo,
-                                            double hi, int points, double sigma) {
-  std::vector<double> d(static_cast<std::size_t>(points), 0.0);
-  const double norm = 1.0 / (sigma * std::sqrt(2.0 * std::numbers::pi));
-  for (int p = 0; p < points; ++p) {
-    const double x = lo + (hi - lo) * p / (points - 1);
-    double s = 0;
-    for (Eigen::Index i = 0; i < nodes.size(); ++i) {
-      const double z = (x - nodes[i]) / sigma;
-      s += weights[i] * std::exp(-0.5 * z * z);
-    }
-    d[static_cast<std::size_t>(p)] = s * norm;
-  }
-  return d;
-}
-
-/// L1 distance of two densities on the same uniform grid (trapezoid rule).
-inline double l1_distance(const std::vector<double>& a, const std::vector<double>& b, double lo, double hi) {
-  const std::size_t n = a.size();
-  const double h = (hi - lo) / static_cast<double>(n - 1);
-  double s = 0;
-  for (std::size_t i = 0; i < n; ++i) s += (i == 0 || i + 1 == n ? 0.5 : 1.0) * std::abs(a[i] - b[i]);
-  return s * h;
+  blockspec::Quadrature measure{(Eigen::VectorXd::LinSpaced(bins, 0.5, bins - 0.5) * width).eval(), hist / hist.sum()};
+  return blockspec::density(measure, grid, blockspec::GaussianKernel{.sigma = sigma});
 }
 
 }  // namespace bench

@@ -38,15 +38,15 @@ int main(int argc, char** argv) {
                                      .threads = 1,
                                      .block_size = block});
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const auto pooled = q.pooled();
-  const double lo = -0.6, hi = 12.6, sigma = 0.12;
-  const auto est = bench::smoothed_density(pooled.nodes, pooled.weights, lo, hi, 2001, sigma);
+  const double sigma = 0.12;
+  const auto grid = blockspec::Grid::linear(-0.6, 12.6, 2001);
+  const auto est = blockspec::density(q, grid, blockspec::GaussianKernel{.sigma = sigma});
   const auto e1 = bench::laplacian_1d_eigenvalues(std::min<Eigen::Index>(g, 200));  // density of the 200^3 grid: same law
-  const auto exact = bench::exact_laplacian_density(e1, 3, lo, hi, 2001, sigma);
+  const auto exact = bench::exact_laplacian_density(e1, 3, grid, sigma);
   std::printf(
       "{\"n\": %lld, \"probes\": %d, \"steps\": %d, \"block_size\": %d, \"matvecs\": %lld, \"seconds\": %.3f, "
       "\"matvec_s\": %.4f, \"floor_ratio\": %.3f, \"l1_vs_200cubed_exact\": %.5f, \"load\": %.2f}\n",
       static_cast<long long>(n), probes, steps, block, static_cast<long long>(q.matvecs), total, tm,
-      total / (static_cast<double>(q.matvecs) * tm), bench::l1_distance(est, exact, lo, hi), bench::load_average());
+      total / (static_cast<double>(q.matvecs) * tm), blockspec::l1_distance(est, exact), bench::load_average());
   return 0;
 }

@@ -84,12 +84,11 @@ void slq_laplacian(benchmark::State& state) {
   const double bytes = 12.0 * static_cast<double>(laplacian().nonZeros()) + 8.0 * 1e6 * 3;
   const auto q = run_slq(state, op, bytes);
   // Accuracy: Gaussian smoothing with sigma = 1% of the spectrum's range [0, 8], 2001 points on [-0.4, 8.4].
-  const double lo = -0.4, hi = 8.4, sigma = 0.08;
-  const auto pooled = q.pooled();
-  static const std::vector<double> exact =
-      bench::exact_laplacian_density(bench::laplacian_1d_eigenvalues(1000), 2, lo, hi, 2001, sigma);
-  const auto est = bench::smoothed_density(pooled.nodes, pooled.weights, lo, hi, 2001, sigma);
-  state.counters["l1_exact"] = bench::l1_distance(est, exact, lo, hi);
+  const double sigma = 0.08;
+  static const auto grid = blockspec::Grid::linear(-0.4, 8.4, 2001);
+  static const auto exact = bench::exact_laplacian_density(bench::laplacian_1d_eigenvalues(1000), 2, grid, sigma);
+  const auto est = blockspec::density(q, grid, blockspec::GaussianKernel{.sigma = sigma});
+  state.counters["l1_exact"] = blockspec::l1_distance(est, exact);
 }
 
 void slq_stencil(benchmark::State& state) {

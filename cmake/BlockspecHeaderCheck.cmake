@@ -62,7 +62,12 @@ function(blockspec_add_header_check)
     set(_sources "${_anchor}")
   endif()
   add_library(blockspec_header_check OBJECT ${_sources})
+  # Component headers need their component's dependencies (the umbrella check and the core-only
+  # consumer test make sure that the core headers do not).
   target_link_libraries(blockspec_header_check PRIVATE blockspec::blockspec)
+  foreach(_component IN LISTS BLOCKSPEC_COMPONENTS)
+    target_link_libraries(blockspec_header_check PRIVATE blockspec::${_component})
+  endforeach()
   blockspec_add_warnings(blockspec_header_check)
   list(LENGTH _headers _count)
   message(STATUS "blockspec: header self-containment check covers ${_count} header(s)")

@@ -14,6 +14,7 @@
 // ready for examples/plot_spectra.py:
 //   /usr/bin/python3 examples/plot_spectra.py DIR/heterogeneous DIR/homogeneous -o spectra.png
 #include <blockspec/analysis/blockwise.hpp>
+#include <blockspec/lab/blockwise_files.hpp>
 #include <blockspec/quadratic/block_quadratic.hpp>
 
 #include <CLI/CLI.hpp>
@@ -94,8 +95,8 @@ int main(int argc, char** argv) {
     report("Homogeneous blocks (CNN-like, one shared spectrum)", r2);
 
     const std::filesystem::path dir(out);
-    blockspec::write_blockwise(r1, dir / "heterogeneous");
-    blockspec::write_blockwise(r2, dir / "homogeneous");
+    blockspec::lab::write_blockwise(r1, dir / "heterogeneous");
+    blockspec::lab::write_blockwise(r2, dir / "homogeneous");
     std::printf("\nwrote %s/heterogeneous and %s/homogeneous (densities.npy, grid.npy, js_distance.npy, ...)\n",
                 out.c_str(), out.c_str());
   } catch (const std::exception& e) {

@@ -27,7 +27,7 @@
 
 #include <blockspec/io/csv.hpp>
 #include <blockspec/io/npy.hpp>
-#include <blockspec/optim/any_optimizer.hpp>
+#include <blockspec/lab/any_optimizer.hpp>
 #include <blockspec/optim/runner.hpp>
 #include <blockspec/optim/step_size.hpp>
 #include <blockspec/optim/tune.hpp>
@@ -200,7 +200,7 @@ int run_lab(const Settings& s) {
   std::vector<std::int64_t> steps_to, steps_taken;
   std::printf("\n%-14s %-12s %-9s %-16s %-12s %s\n", "optimizer", "lr", "", "status", "steps", "final rel. gap");
   for (const auto& name : s.optimizers) {
-    (void)blockspec::make_optimizer(name);  // validates the name early
+    (void)blockspec::lab::make_optimizer(name);  // validates the name early
     double lr = 0.0;
     std::string source;
     if (fixed.count(name)) {
@@ -223,18 +223,18 @@ int run_lab(const Settings& s) {
       const auto r = blockspec::tune_learning_rate(
           q, [&] {
             bar.update("tuning " + name, ++k, static_cast<long>(grid.size()));
-            return blockspec::make_optimizer(name);
+            return blockspec::lab::make_optimizer(name);
           },
           to);
       bar.finish();
       if (r.reached()) {
-        lr = r.best_lr;
+        lr = *r.best_lr;
         trace = r.best;
       } else {
         // Nothing reached the target: report the run at the rate with the smallest final gap instead.
         double best_gap = INFINITY;
         for (double cand : grid) {
-          auto o = blockspec::make_optimizer(name);
+          auto o = blockspec::lab::make_optimizer(name);
           auto ro = base;
           ro.lr = cand;
           auto t = blockspec::run(q, o, ro);
@@ -247,7 +247,7 @@ int run_lab(const Settings& s) {
         source = "tuned*";
       }
     } else {
-      auto o = blockspec::make_optimizer(name);
+      auto o = blockspec::lab::make_optimizer(name);
       auto ro = base;
       ro.lr = lr;
       ro.progress = [&](int t) {
@@ -317,7 +317,7 @@ int main(int argc, char** argv) {
   app.add_option("--block-size", s.block_size, "eigenvalues per block for --measured")->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--optimizer", s.optimizers, "optimizers to run")
-      ->check(CLI::IsMember(blockspec::optimizer_names()))->capture_default_str();
+      ->check(CLI::IsMember(blockspec::lab::optimizer_names()))->capture_default_str();
   app.add_option("--lr", s.lrs, "NAME=VALUE: a fixed learning rate for an optimizer");
   app.add_flag("--tune", s.tune_all, "tune every optimizer's rate (fewest steps to the target)");
   app.add_option("--lr-min", s.lr_min, "tuning grid: smallest rate")->check(CLI::PositiveNumber)->capture_default_str();

@@ -30,7 +30,8 @@
 
 #include <blockspec/analysis/blockwise.hpp>
 #include <blockspec/io/csv.hpp>
-#include <blockspec/optim/study.hpp>
+#include <blockspec/lab/blockwise_files.hpp>
+#include <blockspec/lab/study.hpp>
 #include <blockspec/quadratic/presets.hpp>
 
 #include <CLI/CLI.hpp>
@@ -52,7 +53,7 @@ struct CaseResult {
   std::optional<double> het_paper{};
   std::string het_paper_error{};
   double het_paper_pooled = NAN;
-  blockspec::QuadraticStudy study{};
+  blockspec::lab::QuadraticStudy study{};
 };
 
 std::string steps_text(int steps) { return steps >= 0 ? std::to_string(steps) : std::string("not reached"); }
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
       // (a) blockwise spectra, JS matrix, heterogeneity.
       const auto bw = blockspec::blockwise_spectra(q, q.partition(), {.slq = slq, .density = blockspec::DensityOptions{}});
       r.het_default = bw.heterogeneity.value_or(NAN);
-      blockspec::write_blockwise(bw, cdir / "blockwise");
+      blockspec::lab::write_blockwise(bw, cdir / "blockwise");
       try {
         const auto bp = blockspec::blockwise_spectra(q, q.partition(), {.slq = slq, .density = blockspec::DensityOptions::paper()});
         r.het_paper = bp.heterogeneity;
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
 
       // (b) the optimizers.
       int k = 1;
-      r.study = blockspec::quadratic_study(
+      r.study = blockspec::lab::quadratic_study(
           q, {.max_steps = max_steps,
               .lr_min = lr_min,
               .lr_max = lr_max,

@@ -48,7 +48,13 @@ int main() {
   auto q = blockspec::slq(op, o);
   auto e = blockspec::extreme_eigenpairs(op, 2);
   auto part = blockspec::BlockPartition::uniform(2, n / 2);
+#if __has_include(<blockspec/executor.hpp>)  // BlockwiseOptions (after the architecture change)
+  blockspec::BlockwiseOptions bo;
+  bo.slq = o;
+  auto b = blockspec::blockwise_spectra(op, part, bo);
+#else
   auto b = blockspec::blockwise_spectra(op, part, o);
+#endif
   return static_cast<int>(q.probes.size() + e.values.size() + b.blocks.size()) == 0;
 }
 CPP

@@ -4,18 +4,17 @@
 #   bash scripts/quickstart.sh test   deps + configure, build and run the test suite (preset "release")
 #   bash scripts/quickstart.sh demo   deps + build and run the demo example (preset "release")
 #   bash scripts/quickstart.sh bench  deps + build the Google Benchmark executables into build/release/bench/
+# Run it as any user: apt runs (through sudo when not root) only when a package is missing.
 # Uses at most 2 parallel jobs (override: JOBS=4 bash scripts/quickstart.sh test).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 JOBS="${JOBS:-2}"
 
-PACKAGES=(
-  build-essential cmake ninja-build g++ clang pkg-config
-  libeigen3-dev libboost-math-dev xtensor-dev xtl-dev doctest-dev
-  libbenchmark-dev libcli11-dev libspectra-dev
-  python3 python3-numpy python3-scipy python3-matplotlib
-)
+# One list of packages for the quickstart, CI and the README: scripts/debian-packages.txt.
+mapfile -t PACKAGES < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' scripts/debian-packages.txt)
+# Extra configure arguments (CI: -DBLOCKSPEC_WARNINGS_AS_ERRORS=ON).
+read -r -a CMAKE_ARGS <<< "${BLOCKSPEC_CMAKE_ARGS:-}"
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
@@ -23,7 +22,7 @@ as_root() {
   elif command -v sudo >/dev/null 2>&1; then
     sudo "$@"
   else
-    echo "quickstart: need root (or sudo) to run: $*" >&2
+    echo "quickstart: some packages are missing; as root, run: $*" >&2
     exit 1
   fi
 }
@@ -48,7 +47,7 @@ deps() {
 }
 
 build_release() {
-  cmake --preset release
+  cmake --preset release "${CMAKE_ARGS[@]}"
   cmake --build --preset release -j"$JOBS" "$@"
 }
 
@@ -76,7 +75,7 @@ run_demo() {
 
 run_bench() {
   deps
-  cmake --preset release
+  cmake --preset release "${CMAKE_ARGS[@]}"
   cmake --build --preset release-benchmarks -j"$JOBS"
   ls build/release/bench/bench_* 2>/dev/null || echo "quickstart: no bench/*.cpp yet"
 }

@@ -1,15 +1,11 @@
 // Tests for analysis/blockwise.hpp: blockwise SLQ, the common grid, the JS matrix, the
-// heterogeneity score, matvec accounting, writing and reading back.
+// heterogeneity score, matvec accounting (files: test_lab_blockwise_files.cpp).
 #include <blockspec/analysis/blockwise.hpp>
 
 #include <doctest/doctest.h>
 #include <support/block_diagonal.hpp>
-#include <support/temp_dir.hpp>
-
-#include <blockspec/io/npy.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <numbers>
 
 using blockspec::test::BlockDiagonalOperator;
@@ -122,44 +118,6 @@ TEST_CASE("blockwise: result structure, common grid, seeds and matvec counts") {
   CHECK(u.total_matvecs == 3 * 4 * 30);
 }
 
-TEST_CASE("blockwise: write_blockwise files read back exactly") {
-  const auto& G = heterogeneous();
-  const auto r = blockwise_spectra(G, G.partition(), {.slq = {.probes = 4, .steps = 20, .seed = 1}, .density = kDensity});
-  blockspec::test::TempDir dir("blockwise");
-  const auto out = dir / "out";  // created by write_blockwise
-  blockspec::write_blockwise(r, out);
-  const Eigen::MatrixXd dens = blockspec::read_npy_matrix(out / "densities.npy");
-  REQUIRE(dens.rows() == 3);
-  REQUIRE(dens.cols() == r.grid.size());
-  for (int l = 0; l < 3; ++l) CHECK(dens.row(l).transpose() == r.densities[static_cast<std::size_t>(l)].values());
-  CHECK(blockspec::read_npy_vector(out / "grid.npy") == r.grid.points());
-  CHECK(blockspec::read_npy_vector(out / "grid_weights.npy") == r.grid.weights());
-  CHECK(blockspec::read_npy_vector(out / "full_density.npy") == r.full_density->values());
-  CHECK(blockspec::read_npy_matrix(out / "js_distance.npy") == r.js_distance);
-  const Eigen::VectorXd nodes = blockspec::read_npy_vector(out / "ritz_nodes.npy");
-  const Eigen::VectorXd weights = blockspec::read_npy_vector(out / "ritz_weights.npy");
-  const auto blocks = blockspec::read_npy<std::int64_t>(out / "ritz_block.npy");
-  const auto probes = blockspec::read_npy<std::int64_t>(out / "ritz_probe.npy");
-  REQUIRE(nodes.size() == 3 * 4 * 20);
-  CHECK(blocks.size() == 3 * 4 * 20);
-  CHECK(probes.size() == 3 * 4 * 20);
-  // The first probe of block 1 is the 81st..100th entries.
-  CHECK(blocks(80) == 1);
-  CHECK(probes(80) == 0);
-  CHECK(nodes.segment(80, 20) == r.quadratures[1].probes[0].nodes);
-  CHECK(weights.segment(80, 20) == r.quadratures[1].probes[0].weights);
-  std::ifstream summary(out / "summary.csv");
-  std::string header, row;
-  std::getline(summary, header);
-  std::getline(summary, row);
-  CHECK(header == "block,offset,size,probes,steps,matvecs,mean,variance,mass_outside,seed");
-  CHECK(row.rfind("block0,0,300,4,20,80,", 0) == 0);
-  CHECK(std::filesystem::exists(out / "run.csv"));
-  int files = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(out)) ++files;
-  CHECK(files == 11);  // no temporary files left
-}
-
 TEST_CASE("blockwise: bad input") {
   const auto& G = heterogeneous();
   CHECK_THROWS_WITH_AS(blockwise_spectra(G, blockspec::BlockPartition{}, {.slq = kSlq}), doctest::Contains("partition is empty"),
@@ -170,8 +128,6 @@ TEST_CASE("blockwise: bad input") {
                        blockspec::invalid_argument);
   CHECK_THROWS_WITH_AS(blockwise_spectra(G, G.partition(), {.slq = kSlq, .density = {.width = {.value = -1.0}}}),
                        doctest::Contains("width"), blockspec::invalid_argument);
-  CHECK_THROWS_WITH_AS(blockspec::write_blockwise(blockspec::BlockwiseSpectra{}, "x"), doctest::Contains("no densities"),
-                       blockspec::invalid_argument);
   // A single block: no heterogeneity (needs 2 blocks), everything else present.
   const auto one = blockwise_spectra(G, blockspec::BlockPartition({{"only", 0, 300}}, 900), {.slq = {.probes = 2, .steps = 10}});
   CHECK_FALSE(one.heterogeneity.has_value());
@@ -188,5 +144,4 @@ TEST_CASE("blockwise: cancelling from the progress callback") {
   CHECK(r.quadratures.size() == 2);
   CHECK(r.densities.empty());
   CHECK_FALSE(r.heterogeneity.has_value());
-  CHECK_THROWS_WITH_AS(blockspec::write_blockwise(r, "x"), doctest::Contains("cancelled"), blockspec::invalid_argument);
 }

@@ -34,11 +34,11 @@ TEST_CASE("atomic_file: writes, replaces, and leaves nothing behind on failure")
 TEST_CASE("atomic_file: bad targets are named") {
   blockspec::test::TempDir dir("atomic");
   CHECK_THROWS_WITH_AS(blockspec::write_file_atomically(dir / "missing" / "x.txt", std::string("x")),
-                       doctest::Contains("does not exist"), blockspec::error);
+                       doctest::Contains("does not exist"), blockspec::io_error);
   CHECK_THROWS_WITH_AS(blockspec::write_file_atomically(std::filesystem::path{}, std::string("x")),
                        doctest::Contains("empty"), blockspec::invalid_argument);
   std::filesystem::create_directory(dir / "sub");
   CHECK_THROWS_WITH_AS(blockspec::write_file_atomically(dir / "sub", std::string("x")),
-                       doctest::Contains("is a directory"), blockspec::error);
+                       doctest::Contains("is a directory"), blockspec::io_error);
   CHECK(dir.entries() == 1);
 }

@@ -95,5 +95,5 @@ TEST_CASE("matrix_market: malformed files name the line and the field") {
   bad("%%MatrixMarket matrix coordinate real symmetric\n2 2 1\n1 2 1\n", "t.mtx:3: entry: (1, 2) is above the diagonal");
   bad("%%MatrixMarket matrix coordinate integer general\n1 1 1\n1 1 2.5\n", "t.mtx:3: value: '2.5' is not an integer");
   CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(std::filesystem::path("/nonexistent/x.mtx")),
-                       doctest::Contains("cannot open"), blockspec::invalid_argument);
+                       doctest::Contains("cannot open"), blockspec::io_error);
 }

@@ -145,14 +145,14 @@ TEST_CASE("npy: malformed files give errors naming the field") {
                                                      raw<std::int64_t>({(std::int64_t{1} << 53) + 1})));
   CHECK_THROWS_WITH_AS(blockspec::read_npy<double>(big), doctest::Contains("not exactly representable"), blockspec::invalid_argument);
   CHECK(blockspec::read_npy<std::int64_t>(big)(0) == (std::int64_t{1} << 53) + 1);
-  CHECK_THROWS_WITH_AS(blockspec::read_npy<double>(dir / "missing.npy"), doctest::Contains("cannot open"), blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockspec::read_npy<double>(dir / "missing.npy"), doctest::Contains("cannot open"), blockspec::io_error);
 }
 
 TEST_CASE("npy: a failed write leaves the previous file untouched") {
   TempDir dir("npy");
   blockspec::write_npy(dir / "x.npy", Eigen::VectorXd::Ones(3).eval());
   // A missing directory is an error, and nothing is created.
-  CHECK_THROWS_AS(blockspec::write_npy(dir / "nope" / "x.npy", Eigen::VectorXd::Ones(3).eval()), blockspec::error);
+  CHECK_THROWS_AS(blockspec::write_npy(dir / "nope" / "x.npy", Eigen::VectorXd::Ones(3).eval()), blockspec::io_error);
   CHECK(blockspec::read_npy_vector(dir / "x.npy") == Eigen::VectorXd::Ones(3));
   CHECK(dir.entries() == 1);
 }

@@ -1,5 +1,6 @@
 // Tests of the operator adapters: every one against the dense product it stands for.
 #include <blockspec/operator/operator.hpp>
+#include <blockspec/operator/xtensor.hpp>
 
 #include <doctest/doctest.h>
 

@@ -15,6 +15,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 using namespace blockspec;
@@ -182,14 +183,17 @@ TEST_CASE("run: a user's FunctionProblem") {
   CHECK(tr.steps_to_target == 10);
 }
 
-TEST_CASE("gd_optimal_step: Lanczos agrees with the exact spectrum") {
+TEST_CASE("gd_optimal_step: extreme_eigenpairs agrees with the exact spectrum") {
   const auto q = paper_case(1, 0);
   const Eigen::VectorXd ev = q.all_eigenvalues();
   const double exact = 2.0 / (ev.maxCoeff() + ev.minCoeff());
-  // 100 Lanczos steps with full reorthogonalization on a 100 x 100 operator: the Krylov space is
-  // the whole space, so the extreme Ritz values are eigenvalues to rounding (|H| eps * small factor).
+  // extreme_eigenpairs stops at residual <= tol |H| = 1e-10 x 5000; an eigenvalue's error is at
+  // most its residual (5e-7 absolute) and in practice ~ residual^2 / gap, far below these bounds.
   CHECK(gd_optimal_step(q) == doctest::Approx(exact).epsilon(1e-9));
-  const auto e = estimate_extreme_eigenvalues(q, {.steps = 100});
+  // The operator overload and the problem overload are one function name with one result.
+  CHECK(gd_optimal_step(q.hessian()) == gd_optimal_step(q));
+  const auto e = detail::extreme_eigenvalues(q);
+  CHECK(e.status == EigsStatus::converged);
   CHECK(e.lambda_max == doctest::Approx(5000.0).epsilon(1e-11));
   CHECK(e.lambda_min == doctest::Approx(1.0).epsilon(1e-8));
 }
@@ -206,6 +210,8 @@ TEST_CASE("tune_learning_rate: the grid, and the fewest steps to target (pruned 
   no_prune.prune = false;
   const auto u = tune_learning_rate(q, [] { return Gd(); }, no_prune);
   REQUIRE(r.reached());
+  CHECK(r.status == TuneStatus::reached);
+  REQUIRE(r.best_lr.has_value());
   CHECK(r.best_lr == u.best_lr);
   CHECK(r.best_steps == u.best_steps);
   // Unpruned: the best is the minimum over the grid of runs made one by one.
@@ -220,6 +226,24 @@ TEST_CASE("tune_learning_rate: the grid, and the fewest steps to target (pruned 
   // GD diverges above 2/lambda_max = 0.04: those grid points say so.
   for (std::size_t i = 0; i < grid.size(); ++i)
     if (grid[i] > 0.041) CHECK(u.statuses[i] == RunStatus::diverged);
+}
+
+TEST_CASE("tune_learning_rate: when no rate of the grid converges, the result says so (no NaN rate)") {
+  const auto q = small_problem();
+  // lambda_max = 50: GD diverges at every rate above 2/50 = 0.04, so on [0.1, 1] every run diverges.
+  const auto r = tune_learning_rate(q, [] { return Gd(); },
+                                    {.lr_min = 0.1, .lr_max = 1.0, .points_per_decade = 2, .run = {.max_steps = 3000}});
+  CHECK(r.status == TuneStatus::none_reached);
+  CHECK_FALSE(r.reached());
+  CHECK_FALSE(r.best_lr.has_value());
+  CHECK(r.best_steps == -1);
+  REQUIRE(r.lrs.size() == 3);  // 0.1, 10^-0.5, 1
+  for (std::size_t i = 0; i < r.lrs.size(); ++i) {
+    CAPTURE(r.lrs[i]);
+    CHECK(r.statuses[i] == RunStatus::diverged);
+    CHECK(r.steps_to_target[i] == -1);
+  }
+  CHECK(std::string(to_string(r.status)) == "none_reached");
 }
 
 TEST_CASE("run and tune: bad input is a clear error") {

@@ -5,6 +5,9 @@
 # path relative to include/ per line: the self-containment list, i.e. no
 # detail/ and no adapters/). Follows #include <blockspec/...> and
 # #include "..." lines textually (conditional includes count as included).
+# It also checks the other direction: the umbrella is the core, so it must not
+# reach a header of an optional component (io/, lab/, operator/xtensor.hpp,
+# adapters/), whose dependencies a core-only consumer does not have.
 cmake_minimum_required(VERSION 3.21)
 set(_umbrella "blockspec/blockspec.hpp")
 if(NOT EXISTS "${INCLUDE_DIR}/${_umbrella}")
@@ -45,6 +48,16 @@ if(_missing)
   list(JOIN _missing "\n  " _text)
   message(FATAL_ERROR "<${_umbrella}> does not include (even indirectly):\n  ${_text}\n"
           "Include them from the umbrella, or list them in blockspec_umbrella_exclude in tests/CMakeLists.txt.")
+endif()
+set(_leaks "")
+foreach(_h IN LISTS _seen)
+  if(_h MATCHES "^blockspec/(io/|lab/|adapters/|operator/xtensor\\.hpp$)")
+    list(APPEND _leaks "${_h}")
+  endif()
+endforeach()
+if(_leaks)
+  list(JOIN _leaks "\n  " _text)
+  message(FATAL_ERROR "<${_umbrella}> is the core but reaches component headers:\n  ${_text}")
 endif()
 list(LENGTH _seen _n)
 message("OK: <${_umbrella}> reaches ${_n} blockspec header(s)")

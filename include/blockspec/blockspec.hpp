@@ -1,10 +1,14 @@
-// blockspec/blockspec.hpp — everything of blockspec but the optional adapters.
+// blockspec/blockspec.hpp — the core of blockspec (needs Eigen and Threads only).
 //
 // blockspec computes spectral densities, extreme eigenpairs and trace
 // estimates of large symmetric operators known only through their products,
 // and the paper's blockwise analysis ("Why Transformers Need Adam: A Hessian
-// Perspective", Zhang et al., NeurIPS 2024). Optional adapters (LibTorch, MPI)
-// live in blockspec/adapters/ and are included on their own.
+// Perspective", Zhang et al., NeurIPS 2024). The optional components are
+// included on their own, each with its CMake target:
+//   <blockspec/io/io.hpp>             blockspec::io       .npy, Matrix Market, CSV
+//   <blockspec/operator/xtensor.hpp>  blockspec::xtensor  operators on xtensor views
+//   <blockspec/lab/lab.hpp>           blockspec::lab      the quadratic lab (registries, study files)
+//   <blockspec/adapters/...>          LibTorch and MPI adapters
 #pragma once
 
 #include <blockspec/error.hpp>
@@ -12,11 +16,6 @@
 #include <blockspec/types.hpp>
 #include <blockspec/version.hpp>
 
-#include <blockspec/io/atomic_file.hpp>
-#include <blockspec/io/csv.hpp>
-#include <blockspec/io/io.hpp>
-#include <blockspec/io/matrix_market.hpp>
-#include <blockspec/io/npy.hpp>
 #include <blockspec/operator/block.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/operator/counted.hpp>
@@ -27,7 +26,6 @@
 #include <blockspec/operator/spectra.hpp>
 #include <blockspec/operator/symmetry.hpp>
 #include <blockspec/operator/transform.hpp>
-#include <blockspec/operator/xtensor.hpp>
 #include <blockspec/krylov/batched_lanczos.hpp>
 #include <blockspec/krylov/eigs.hpp>
 #include <blockspec/krylov/inner_product.hpp>
@@ -57,7 +55,6 @@
 #include <blockspec/quadratic/spectrum.hpp>
 #include <blockspec/optim/adam.hpp>
 #include <blockspec/optim/adam_mini.hpp>
-#include <blockspec/optim/any_optimizer.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
 #include <blockspec/optim/gd.hpp>
 #include <blockspec/optim/nag_gs.hpp>
@@ -70,5 +67,4 @@
 #include <blockspec/optim/schedule.hpp>
 #include <blockspec/optim/sign_descent.hpp>
 #include <blockspec/optim/step_size.hpp>
-#include <blockspec/optim/study.hpp>
 #include <blockspec/optim/tune.hpp>

@@ -26,13 +26,8 @@
 //              Neumaier compensation; the result is clamped to [0, ln 2]
 //              against rounding (the error is a few ulps of ln 2).
 //   js_distance = sqrt(JS): a metric (Endres & Schindelin 2003), in [0, sqrt(ln 2)].
-//   js_divergence_raw(a, b): the JS formula applied to the raw density values
-//              a.values(), b.values() without grid weights and without
-//              normalizing them to sum to 1. It depends on the grid (for a
-//              linear grid of spacing h it is about JS / h) and is NOT a
-//              bounded divergence. It exists only to compare with the JS0
-//              numbers of Zhang et al. (2024), which exceed ln 2 and are most
-//              plausibly computed this way (docs/paper_method.md).
+//   The paper-convention "JS0" on raw density values is not here: it is in
+//              the lab component (lab/paper_js.hpp, blockspec::lab::js_divergence_raw).
 // Cost: O(n) each. References: Lin, "Divergence measures based on the
 // Shannon entropy", IEEE Trans. Inf. Theory 37 (1991); Endres & Schindelin,
 // "A new metric for probability distributions", IEEE Trans. Inf. Theory 49 (2003).
@@ -56,12 +51,6 @@ namespace blockspec {
 
 namespace detail {
 
-inline std::string fmt_g(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
-
 /// Neumaier-compensated sum.
 struct CompensatedSum {
   double s = 0.0, c = 0.0;
@@ -81,12 +70,12 @@ inline void check_probability(std::span<const double> p, const char* where, cons
   for (std::size_t i = 0; i < p.size(); ++i) {
     require(std::isfinite(p[i]), where, std::string(name) + "[" + std::to_string(i) + "] is not finite");
     require(p[i] >= 0.0, where,
-            std::string(name) + "[" + std::to_string(i) + "] is negative (" + fmt_g(p[i]) + ")");
+            std::string(name) + "[" + std::to_string(i) + "] is negative (" + format_double(p[i]) + ")");
     sum.add(p[i]);
   }
   const double tol = 1e-12 * static_cast<double>(p.size());
   require(std::abs(sum.value() - 1.0) <= tol, where,
-          std::string(name) + " sums to " + fmt_g(sum.value()) + ", not 1 (tolerance " + fmt_g(tol) + ")");
+          std::string(name) + " sums to " + format_double(sum.value()) + ", not 1 (tolerance " + format_double(tol) + ")");
 }
 
 inline void check_pair(std::span<const double> p, std::span<const double> q, const char* where) {
@@ -199,31 +188,5 @@ inline double js_distance(std::span<const double> p, std::span<const double> q) 
 /// Jensen–Shannon distance sqrt(js_divergence) of two densities on the same grid.
 /// Example: `double d = blockspec::js_distance(density_a, density_b);`
 inline double js_distance(const Density& p, const Density& q) { return std::sqrt(js_divergence(p, q)); }
-
-/// The JS formula on raw non-negative values (no weights, no normalization; see the file
-/// comment). Grid-dependent and unbounded: only for comparing with the paper's JS0 numbers.
-/// Example: `double js0_like = blockspec::js_divergence_raw(std::span<const double>(a), std::span<const double>(b));`
-inline double js_divergence_raw(std::span<const double> a, std::span<const double> b) {
-  const char* where = "js_divergence_raw";
-  detail::require(!a.empty(), where, "the first vector is empty");
-  detail::require(a.size() == b.size(), where,
-                  "the vectors have different lengths (" + std::to_string(a.size()) + " and " +
-                      std::to_string(b.size()) + ")");
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    detail::require(std::isfinite(a[i]) && a[i] >= 0.0, where,
-                    "a[" + std::to_string(i) + "] must be finite and >= 0, got " + detail::fmt_g(a[i]));
-    detail::require(std::isfinite(b[i]) && b[i] >= 0.0, where,
-                    "b[" + std::to_string(i) + "] must be finite and >= 0, got " + detail::fmt_g(b[i]));
-  }
-  return std::max(0.0, detail::js_sum(a, b));
-}
-
-/// The JS formula on the raw density values of two densities on the same grid (grid-dependent;
-/// for a linear grid of spacing h it is about js_divergence / h). Only for the paper's JS0.
-/// Example: `double js0_like = blockspec::js_divergence_raw(density_a, density_b);`
-inline double js_divergence_raw(const Density& a, const Density& b) {
-  detail::check_same_grid(a, b, "js_divergence_raw");
-  return std::max(0.0, detail::js_sum(detail::as_span(a.values()), detail::as_span(b.values())));
-}
 
 }  // namespace blockspec

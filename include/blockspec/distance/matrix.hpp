@@ -83,10 +83,10 @@ inline double heterogeneity(const Eigen::Ref<const Eigen::MatrixXd>& distances) 
       const std::string at = "entry (" + std::to_string(i) + ", " + std::to_string(j) + ")";
       detail::require(std::isfinite(a), where, at + " is not finite");
       if (i == j) continue;
-      detail::require(a >= 0.0, where, at + " is negative (" + detail::fmt_g(a) + ")");
+      detail::require(a >= 0.0, where, at + " is negative (" + detail::format_double(a) + ")");
       detail::require(std::abs(a - distances(j, i)) <= 1e-12 * std::max(1.0, std::abs(a)), where,
-                      "the matrix is not symmetric at " + at + " (" + detail::fmt_g(a) + " vs " +
-                          detail::fmt_g(distances(j, i)) + ")");
+                      "the matrix is not symmetric at " + at + " (" + detail::format_double(a) + " vs " +
+                          detail::format_double(distances(j, i)) + ")");
       s.add(a);
     }
   return s.value() / static_cast<double>(k * (k - 1));

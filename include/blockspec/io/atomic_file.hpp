@@ -55,7 +55,7 @@ inline std::filesystem::path atomic_temp_path(const std::filesystem::path& targe
 /// Writes `target` atomically: `writer(std::ostream&)` fills a temporary file
 /// in the same directory, which then replaces `target` by rename. The target
 /// is complete or untouched; the temporary file never survives an error.
-/// Throws blockspec::error when the file cannot be written, and rethrows what
+/// Throws blockspec::io_error when the file cannot be written, and rethrows what
 /// `writer` throws.
 /// Example: `blockspec::write_file_atomically("out.txt", [](std::ostream& os) { os << "hello\n"; });`
 template <class Writer>
@@ -68,24 +68,24 @@ void write_file_atomically(const std::filesystem::path& target, Writer&& writer)
   const fs::path parent = target.parent_path();
   std::error_code ec;
   if (!parent.empty() && !fs::is_directory(parent, ec))
-    throw error("write_file_atomically: the directory '" + parent.string() + "' of '" + target.string() +
+    throw io_error("write_file_atomically: the directory '" + parent.string() + "' of '" + target.string() +
                 "' does not exist");
   if (fs::is_directory(target, ec))
-    throw error("write_file_atomically: '" + target.string() + "' is a directory");
+    throw io_error("write_file_atomically: '" + target.string() + "' is a directory");
   const fs::path tmp = detail::atomic_temp_path(target);
   try {
     {
       std::ofstream os(tmp, std::ios::binary | std::ios::trunc);
-      if (!os) throw error("write_file_atomically: cannot create the temporary file '" + tmp.string() + "'");
+      if (!os) throw io_error("write_file_atomically: cannot create the temporary file '" + tmp.string() + "'");
       writer(static_cast<std::ostream&>(os));
       os.flush();
-      if (!os) throw error("write_file_atomically: writing '" + tmp.string() + "' failed (disk full?)");
+      if (!os) throw io_error("write_file_atomically: writing '" + tmp.string() + "' failed (disk full?)");
       os.close();
-      if (os.fail()) throw error("write_file_atomically: closing '" + tmp.string() + "' failed");
+      if (os.fail()) throw io_error("write_file_atomically: closing '" + tmp.string() + "' failed");
     }
     fs::rename(tmp, target, ec);
     if (ec)
-      throw error("write_file_atomically: cannot rename '" + tmp.string() + "' to '" + target.string() +
+      throw io_error("write_file_atomically: cannot rename '" + tmp.string() + "' to '" + target.string() +
                   "': " + ec.message());
   } catch (...) {
     std::error_code ignored;

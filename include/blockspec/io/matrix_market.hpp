@@ -192,7 +192,7 @@ inline Eigen::SparseMatrix<double> read_matrix_market(std::istream& in, const st
 /// Example: `Eigen::SparseMatrix<double> A = blockspec::read_matrix_market("bcsstk01.mtx");`
 inline Eigen::SparseMatrix<double> read_matrix_market(const std::filesystem::path& file) {
   std::ifstream in(file);
-  if (!in) throw invalid_argument("read_matrix_market: cannot open '" + file.string() + "'");
+  if (!in) throw io_error("read_matrix_market: cannot open '" + file.string() + "'");
   return read_matrix_market(in, file.string());
 }
 

@@ -4,15 +4,18 @@
 // "\x93NUMPY", a version byte pair (1.0 with a 2-byte little-endian header
 // length, or 2.0 with a 4-byte one), an ASCII Python dict literal with the
 // keys 'descr', 'fortran_order' and 'shape' ended by '\n', then the raw data.
-// Writing goes through xtensor (xt::dump_npy, C order for row-major arrays)
-// into an atomic file (io/atomic_file.hpp). Reading validates the whole
+// Writing writes the header and the C-order payload itself (an xtensor
+// expression is evaluated into a row-major array first), into an atomic file
+// (io/atomic_file.hpp). Reading validates the whole
 // header ourselves first: magic, version, header length, the dict syntax and
 // keys (in any order, as NEP 1 requires), the dtype (only '<f8', '<f4' and
 // '<i8' are accepted), fortran_order, the shape, and that the file holds
 // exactly the bytes the shape needs; every error names the field. Only then
-// is memory allocated and the payload read into an xt::xarray (xtensor's own
-// loader trusts the header and would allocate what a corrupt one asks for,
-// and does not check a short read). Fortran-ordered files are converted to
+// is memory allocated and the payload read straight into the destination
+// (the Eigen vector or matrix, or the xt::xarray; xtensor's own loader trusts
+// the header and would allocate what a corrupt one asks for, and does not
+// check a short read). xtensor is needed only for read_npy<T> (an array of
+// any rank) and write_npy of an xtensor expression. Fortran-ordered files are converted to
 // row-major. Cost: one pass over the file. Caveat: little-endian hosts only.
 // Eigen helpers store matrices row-major on disk with shape (rows, cols), as
 // numpy expects, and vectors as 1-D arrays.
@@ -20,12 +23,9 @@
 
 #include <blockspec/error.hpp>
 #include <blockspec/io/atomic_file.hpp>
+#include <blockspec/detail/xtensor.hpp>
 
 #include <Eigen/Core>
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xarray.hpp>
-#include <xtensor/xbuilder.hpp>
-#include <xtensor/xnpy.hpp>
 
 #include <algorithm>
 #include <bit>
@@ -199,10 +199,10 @@ inline NpyHeader read_npy_header(const std::filesystem::path& file) {
   detail::npy_require_little_endian();
   std::error_code ec;
   const auto file_size_u = std::filesystem::file_size(file, ec);
-  if (ec) throw invalid_argument("read_npy: cannot open '" + file.string() + "': " + ec.message());
+  if (ec) throw io_error("read_npy: cannot open '" + file.string() + "': " + ec.message());
   const std::size_t file_size = static_cast<std::size_t>(file_size_u);
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw invalid_argument("read_npy: cannot open '" + file.string() + "'");
+  if (!in) throw io_error("read_npy: cannot open '" + file.string() + "'");
 
   char prefix[8];
   if (file_size < 10 || !in.read(prefix, 8)) detail::npy_fail(file, "magic", "file too short to be a .npy file");
@@ -257,120 +257,168 @@ inline NpyHeader read_npy_header(const std::filesystem::path& file) {
   return h;
 }
 
+namespace detail {
+
+/// Reads the payload of a validated .npy file (header `h`) straight into `dest`, which holds
+/// h.elements() values of T, in the file's element order. A matching dtype is one read into
+/// `dest`; a widening one ('<f4' or '<i8' read as double) goes through a buffer of at most
+/// 64 KiB, converted chunk by chunk (an '<i8' value must be exactly representable, |v| <= 2^53).
+template <class T>
+void read_npy_payload(const std::filesystem::path& file, const NpyHeader& h, T* dest) {
+  const bool ok = h.dtype == npy_dtype_of<T>() || (std::is_same_v<T, double> && (h.dtype == "<f4" || h.dtype == "<i8"));
+  if (!ok) npy_fail(file, "descr", "dtype '" + h.dtype + "' cannot be read as " + npy_dtype_of<T>() + " without loss");
+  const std::size_t n = h.elements();
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw io_error("read_npy: cannot open '" + file.string() + "'");
+  in.seekg(static_cast<std::streamoff>(h.data_offset));
+  auto read_into = [&](void* to, std::size_t bytes) {
+    if (bytes > 0 && !in.read(static_cast<char*>(to), static_cast<std::streamsize>(bytes)))
+      throw io_error("read_npy: '" + file.string() + "': short read of the data (was the file changed while reading?)");
+  };
+  if (h.dtype == npy_dtype_of<T>()) {
+    read_into(dest, n * sizeof(T));
+    return;
+  }
+  auto widen = [&](auto tag) {
+    using R = decltype(tag);
+    constexpr std::size_t chunk = 8192;
+    std::vector<R> buffer(std::min(n, chunk));
+    for (std::size_t start = 0; start < n; start += chunk) {
+      const std::size_t m = std::min(chunk, n - start);
+      read_into(buffer.data(), m * sizeof(R));
+      for (std::size_t i = 0; i < m; ++i) {
+        if constexpr (std::is_same_v<R, std::int64_t>) {
+          constexpr std::int64_t exact = std::int64_t{1} << 53;
+          if (buffer[i] > exact || buffer[i] < -exact)
+            npy_fail(file, "data", "element " + std::to_string(start + i) + " (" + std::to_string(buffer[i]) +
+                                       ") is not exactly representable as double");
+        }
+        dest[start + i] = static_cast<T>(buffer[i]);
+      }
+    }
+  };
+  if (h.dtype == "<f4") widen(float{});
+  else widen(std::int64_t{});
+}
+
+/// The bytes of a version 1.0 .npy header for `dtype` and `shape`, C order, padded with spaces
+/// so that the payload starts at a multiple of 64 bytes (NEP 1).
+inline std::string npy_header_bytes(const char* dtype, std::span<const std::size_t> shape) {
+  std::string tuple;
+  for (std::size_t k = 0; k < shape.size(); ++k) tuple += (k ? ", " : "") + std::to_string(shape[k]);
+  if (shape.size() == 1) tuple += ',';  // a Python 1-tuple: (7,)
+  std::string dict = std::string("{'descr': '") + dtype + "', 'fortran_order': False, 'shape': (" + tuple + ")";
+  dict += ", }";
+  std::string out("\x93NUMPY\x01\x00", 8);
+  std::size_t len = dict.size() + 1;  // + '\n'
+  while ((10 + len) % 64 != 0) ++len;
+  dict.append(len - 1 - dict.size(), ' ');
+  dict += '\n';
+  out += static_cast<char>(len & 0xff);
+  out += static_cast<char>((len >> 8) & 0xff);
+  return out + dict;
+}
+
+/// Writes `count` values at `data` as a C-order .npy file of `shape`, atomically.
+template <class T>
+void write_npy_raw(const std::filesystem::path& file, const T* data, std::size_t count, std::span<const std::size_t> shape) {
+  npy_require_little_endian();
+  std::string bytes = npy_header_bytes(npy_dtype_of<T>(), shape);
+  const std::size_t head = bytes.size();
+  bytes.resize(head + count * sizeof(T));
+  if (count > 0) std::memcpy(bytes.data() + head, data, count * sizeof(T));
+  write_file_atomically(file, bytes);
+}
+
+}  // namespace detail
+
 /// Reads a .npy file into a row-major xt::xarray<T> after validating it
 /// (read_npy_header). T = double accepts '<f8', '<f4' (widened exactly) and
 /// '<i8' (each value must be exactly representable, |v| <= 2^53);
 /// T = float accepts '<f4' only; T = std::int64_t accepts '<i8' only.
+/// This and write_npy(xexpression) are the io component's only uses of xtensor.
 /// Example: `xt::xarray<double> d = blockspec::read_npy<double>("densities.npy");`
 template <class T = double>
   requires detail::npy_supported_v<T>
 xt::xarray<T> read_npy(const std::filesystem::path& file) {
   const NpyHeader h = read_npy_header(file);
-  const bool ok = h.dtype == detail::npy_dtype_of<T>() || (std::is_same_v<T, double> && (h.dtype == "<f4" || h.dtype == "<i8"));
-  if (!ok)
-    detail::npy_fail(file, "descr",
-                     "dtype '" + h.dtype + "' cannot be read as " + detail::npy_dtype_of<T>() + " without loss");
-  const std::size_t n = h.elements();
-  std::ifstream in(file, std::ios::binary);
-  in.seekg(static_cast<std::streamoff>(h.data_offset));
-  auto read_raw = [&](auto tag) {
-    using R = decltype(tag);
-    std::vector<R> raw(n);
-    if (n > 0 && !in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(n * sizeof(R))))
-      detail::npy_fail(file, "data", "short read");
-    return raw;
-  };
-  std::vector<T> values;
-  if (h.dtype == "<f8") {
-    auto raw = read_raw(double{});
-    values.assign(raw.begin(), raw.end());
-  } else if (h.dtype == "<f4") {
-    auto raw = read_raw(float{});
-    values.assign(raw.begin(), raw.end());
-  } else {
-    auto raw = read_raw(std::int64_t{});
-    values.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if constexpr (std::is_same_v<T, double>) {
-        constexpr std::int64_t exact = std::int64_t{1} << 53;
-        if (raw[i] > exact || raw[i] < -exact)
-          detail::npy_fail(file, "data", "element " + std::to_string(i) + " (" + std::to_string(raw[i]) +
-                                             ") is not exactly representable as double");
-      }
-      values[i] = static_cast<T>(raw[i]);
-    }
-  }
-  std::vector<std::size_t> shape = h.shape;
   if (!h.fortran_order) {
-    return xt::xarray<T>(xt::adapt(values, shape));
+    xt::xarray<T> a = xt::empty<T>(h.shape);
+    detail::read_npy_payload(file, h, a.data());
+    return a;
   }
-  xt::xarray<T, xt::layout_type::column_major> col = xt::adapt<xt::layout_type::column_major>(values, shape);
+  xt::xarray<T, xt::layout_type::column_major> col = xt::empty<T, xt::layout_type::column_major>(h.shape);
+  detail::read_npy_payload(file, h, col.data());
   xt::xarray<T> row = col;
   return row;
 }
 
-/// Writes an xtensor expression of double, float or std::int64_t to a .npy
-/// file through xt::dump_npy, atomically (the file is complete or absent).
+/// Writes an xtensor expression of double, float or std::int64_t to a .npy file in C order
+/// (evaluated into a row-major array first), atomically (the file is complete or absent).
 /// Example: `blockspec::write_npy("grid.npy", xt::xarray<double>{0.0, 0.5, 1.0});`
 template <class E>
   requires detail::npy_supported_v<typename E::value_type>
 void write_npy(const std::filesystem::path& file, const xt::xexpression<E>& e) {
-  detail::npy_require_little_endian();
-  const std::string bytes = xt::dump_npy(e);
-  write_file_atomically(file, bytes);
+  using T = typename E::value_type;
+  const xt::xarray<T, xt::layout_type::row_major> a = e.derived_cast();
+  const std::vector<std::size_t> shape(a.shape().begin(), a.shape().end());
+  detail::write_npy_raw(file, a.data(), a.size(), shape);
 }
 
 /// Writes an Eigen vector (a compile-time row or column vector) as a 1-D
-/// array, and any other matrix as a 2-D (rows, cols) array in C order.
+/// array, and any other matrix as a 2-D (rows, cols) array in C order
+/// (a row-major matrix is written as it is; a column-major one through one row-major copy).
 /// Example: `blockspec::write_npy("js.npy", Eigen::MatrixXd::Identity(3, 3));`
 template <class Derived>
   requires detail::npy_supported_v<typename Derived::Scalar>
 void write_npy(const std::filesystem::path& file, const Eigen::DenseBase<Derived>& m) {
   using T = typename Derived::Scalar;
-  const auto& d = m.derived();
-  const std::size_t r = static_cast<std::size_t>(d.rows()), c = static_cast<std::size_t>(d.cols());
+  const std::size_t r = static_cast<std::size_t>(m.rows()), c = static_cast<std::size_t>(m.cols());
   if constexpr (Derived::ColsAtCompileTime == 1 || Derived::RowsAtCompileTime == 1) {
-    xt::xarray<T> a = xt::empty<T>(std::vector<std::size_t>{r * c});
-    for (Eigen::Index i = 0; i < d.size(); ++i) a(static_cast<std::size_t>(i)) = d(i);
-    write_npy(file, a);
+    const Eigen::Matrix<T, Eigen::Dynamic, 1> v = m.derived().reshaped();
+    const std::size_t shape[1] = {r * c};
+    detail::write_npy_raw(file, v.data(), static_cast<std::size_t>(v.size()), shape);
   } else {
-    xt::xarray<T> a = xt::empty<T>(std::vector<std::size_t>{r, c});
-    for (std::size_t i = 0; i < r; ++i)
-      for (std::size_t j = 0; j < c; ++j) a(i, j) = d(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
-    write_npy(file, a);
+    const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> a = m.derived();
+    const std::size_t shape[2] = {r, c};
+    detail::write_npy_raw(file, a.data(), r * c, shape);
   }
 }
 
 /// Writes a span of doubles as a 1-D array.
 /// Example: `std::vector<double> g{0, 1}; blockspec::write_npy("g.npy", std::span<const double>(g));`
 inline void write_npy(const std::filesystem::path& file, std::span<const double> v) {
-  xt::xarray<double> a = xt::empty<double>(std::vector<std::size_t>{v.size()});
-  std::copy(v.begin(), v.end(), a.begin());
-  write_npy(file, a);
+  const std::size_t shape[1] = {v.size()};
+  detail::write_npy_raw(file, v.data(), v.size(), shape);
 }
 
-/// Reads a 1-D .npy array into an Eigen::VectorXd (dtypes as read_npy<double>).
+/// Reads a 1-D .npy array straight into an Eigen::VectorXd (dtypes as read_npy<double>).
 /// Example: `Eigen::VectorXd grid = blockspec::read_npy_vector("grid.npy");`
 inline Eigen::VectorXd read_npy_vector(const std::filesystem::path& file) {
-  const xt::xarray<double> a = read_npy<double>(file);
-  if (a.dimension() != 1)
-    detail::npy_fail(file, "shape", "expected a 1-D array, got " + std::to_string(a.dimension()) + " dimensions");
-  Eigen::VectorXd v(static_cast<Eigen::Index>(a.size()));
-  for (std::size_t i = 0; i < a.size(); ++i) v(static_cast<Eigen::Index>(i)) = a(i);
+  const NpyHeader h = read_npy_header(file);
+  if (h.shape.size() != 1)
+    detail::npy_fail(file, "shape", "expected a 1-D array, got " + std::to_string(h.shape.size()) + " dimensions");
+  Eigen::VectorXd v(static_cast<Eigen::Index>(h.shape[0]));
+  detail::read_npy_payload(file, h, v.data());
   return v;
 }
 
-/// Reads a 2-D .npy array (C or Fortran order) into an Eigen::MatrixXd.
+/// Reads a 2-D .npy array into an Eigen::MatrixXd: a Fortran-ordered file straight into it,
+/// a C-ordered one through one row-major buffer.
 /// Example: `Eigen::MatrixXd js = blockspec::read_npy_matrix("js_distance.npy");`
 inline Eigen::MatrixXd read_npy_matrix(const std::filesystem::path& file) {
-  const xt::xarray<double> a = read_npy<double>(file);
-  if (a.dimension() != 2)
-    detail::npy_fail(file, "shape", "expected a 2-D array, got " + std::to_string(a.dimension()) + " dimensions");
-  const std::size_t r = a.shape()[0], c = a.shape()[1];
-  Eigen::MatrixXd m(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c));
-  for (std::size_t i = 0; i < r; ++i)
-    for (std::size_t j = 0; j < c; ++j) m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = a(i, j);
-  return m;
+  const NpyHeader h = read_npy_header(file);
+  if (h.shape.size() != 2)
+    detail::npy_fail(file, "shape", "expected a 2-D array, got " + std::to_string(h.shape.size()) + " dimensions");
+  const auto r = static_cast<Eigen::Index>(h.shape[0]), c = static_cast<Eigen::Index>(h.shape[1]);
+  if (h.fortran_order) {
+    Eigen::MatrixXd m(r, c);
+    detail::read_npy_payload(file, h, m.data());
+    return m;
+  }
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row(r, c);
+  detail::read_npy_payload(file, h, row.data());
+  return row;
 }
 
 }  // namespace blockspec

@@ -1,4 +1,5 @@
-// blockspec/operator/operator.hpp — the operator layer: the concept and every adapter.
+// blockspec/operator/operator.hpp — the operator layer: the concept and every adapter of the core
+// (operator/xtensor.hpp is the xtensor component, included on its own).
 #pragma once
 
 #include <blockspec/operator/block.hpp>
@@ -10,4 +11,3 @@
 #include <blockspec/operator/spectra.hpp>
 #include <blockspec/operator/symmetry.hpp>
 #include <blockspec/operator/transform.hpp>
-#include <blockspec/operator/xtensor.hpp>

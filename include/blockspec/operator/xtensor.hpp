@@ -11,8 +11,7 @@
 #include <blockspec/error.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/operator/lambda.hpp>
-
-#include <xtensor/xadapt.hpp>
+#include <blockspec/detail/xtensor.hpp>
 
 #include <array>
 #include <cstddef>

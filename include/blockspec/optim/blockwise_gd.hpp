@@ -1,8 +1,9 @@
 // blockspec/optim/blockwise_gd.hpp — gradient descent with one learning rate per block.
 //
-// Method: at reset(problem), for each block l of problem.partition(), Lanczos
-// on principal_block(problem.hessian(), block) (optim/step_size.hpp) estimates
-// the block's extreme eigenvalues mu_l, L_l; the block's step is
+// Method: at reset(problem), for each block l of problem.partition(),
+// extreme_eigenpairs (krylov/eigs.hpp, both ends, via optim/step_size.hpp) on
+// principal_block(problem.hessian(), block) finds the block's extreme
+// eigenvalues mu_l, L_l; the block's step is
 // eta_l = 2/(L_l + mu_l), GD's optimal step for H_ll alone. Each step does
 //   w_l <- w_l - lr eta_l g_l
 // so lr is a dimensionless multiplier (1 = each block's optimal step). The
@@ -10,7 +11,7 @@
 // On a block-diagonal quadratic the blocks decouple and block l converges at
 // (kappa_l - 1)/(kappa_l + 1) per step: the complexity is ~max_l kappa_l
 // instead of GD's ~kappa(H) — the gain the paper attributes to per-block rates.
-// Cost: reset costs sum_l min(steps, n_l) products with H_ll; a step O(n).
+// Cost: reset costs one extreme_eigenpairs run (2 pairs) per block, in products with H_ll; a step O(n).
 // Caveat: on a non-block-diagonal H the coupling between blocks can make
 // per-block optimal steps unstable; lower lr then.
 // Reference: Zhang et al., "Why Transformers Need Adam: A Hessian
@@ -28,15 +29,14 @@ namespace blockspec {
 
 /// Options of BlockwiseGd.
 struct BlockwiseGdOptions {
-  int lanczos_steps = 100;  ///< per block, clamped to the block size
-  std::uint64_t seed = 0;   ///< start vector of block l: Rng(seed + l, 0)
+  /// The eigensolver of every block (which and vectors are set by BlockwiseGd); block l uses
+  /// seed eigs.seed + l. Its fields are checked by extreme_eigenpairs at reset.
+  EigsOptions eigs{};
 
-  void validate(const std::string& where) const {
-    detail::require(lanczos_steps > 0, where, "lanczos_steps must be positive");
-  }
+  void validate(const std::string&) const {}
 };
 
-/// GD with eta_l = 2/(L_l + mu_l) per block, estimated by Lanczos on H_ll.
+/// GD with eta_l = 2/(L_l + mu_l) per block, from extreme_eigenpairs on H_ll.
 /// Example: `blockspec::BlockwiseGd bgd;  auto trace = blockspec::run(q, bgd, {.lr = 1.0});`
 class BlockwiseGd : public detail::OptimizerBase<BlockwiseGd> {
  public:
@@ -64,10 +64,10 @@ class BlockwiseGd : public detail::OptimizerBase<BlockwiseGd> {
         const Block& b = (*part)[l];
         auto hl = principal_block(h, b);
         const ExtremeEigenvalues e =
-            estimate_extreme_eigenvalues(hl, {.steps = o_.lanczos_steps, .seed = o_.seed + l});
+            detail::extreme_eigenvalues(hl, with_seed(o_.eigs, o_.eigs.seed + l));
         detail::require(e.lambda_min > 0.0, where,
-                        "block '" + b.name + "' is not positive definite (smallest Ritz value " +
-                            std::to_string(e.lambda_min) + ")");
+                        "block '" + b.name + "' is not positive definite (smallest eigenvalue " +
+                            detail::format_double(e.lambda_min) + ")");
         estimates_.push_back(e);
         blocks_.push_back({b.offset, b.size, 2.0 / (e.lambda_max + e.lambda_min)});
       }
@@ -79,7 +79,7 @@ class BlockwiseGd : public detail::OptimizerBase<BlockwiseGd> {
   void update(Eigen::Ref<VectorX<S>> w, Eigen::Ref<const VectorX<S>> g, std::int64_t, double lr) {
     for (const auto& b : blocks_) w.segment(b.offset, b.size) -= static_cast<S>(lr * b.eta) * g.segment(b.offset, b.size);
   }
-  /// The Lanczos estimates of each block (after reset).
+  /// The extreme eigenvalues of each block and their solver status (after reset).
   const std::vector<ExtremeEigenvalues>& estimates() const noexcept { return estimates_; }
   /// The per-block steps eta_l (after reset).
   std::vector<double> block_steps() const {
@@ -89,6 +89,10 @@ class BlockwiseGd : public detail::OptimizerBase<BlockwiseGd> {
   }
 
  private:
+  static EigsOptions with_seed(EigsOptions o, std::uint64_t seed) {
+    o.seed = seed;
+    return o;
+  }
   struct Entry {
     Eigen::Index offset, size;
     double eta;

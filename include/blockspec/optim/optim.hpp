@@ -4,7 +4,6 @@
 
 #include <blockspec/optim/adam.hpp>
 #include <blockspec/optim/adam_mini.hpp>
-#include <blockspec/optim/any_optimizer.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
 #include <blockspec/optim/gd.hpp>
 #include <blockspec/optim/nag_gs.hpp>
@@ -16,5 +15,4 @@
 #include <blockspec/optim/schedule.hpp>
 #include <blockspec/optim/sign_descent.hpp>
 #include <blockspec/optim/step_size.hpp>
-#include <blockspec/optim/study.hpp>
 #include <blockspec/optim/tune.hpp>

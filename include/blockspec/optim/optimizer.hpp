@@ -74,7 +74,7 @@ class OptimizerBase {
             "w and g must have the problem's dimension " + std::to_string(n_) + ", got " + std::to_string(wn) +
                 " and " + std::to_string(gn));
     require(t >= 1, where, "the step number t starts at 1, got " + std::to_string(t));
-    require(std::isfinite(lr) && lr >= 0.0, where, "learning rate (lr) must be finite and >= 0, got " + std::to_string(lr));
+    require(std::isfinite(lr) && lr >= 0.0, where, "learning rate (lr) must be finite and >= 0, got " + detail::format_double(lr));
   }
   bool ready_ = false;
 };
@@ -82,7 +82,7 @@ class OptimizerBase {
 /// Requires a hyper-parameter in [lo, hi] (finite).
 inline void require_in(double v, double lo, double hi, const std::string& where, const std::string& field) {
   require(std::isfinite(v) && v >= lo && v <= hi, where,
-          field + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
+          field + " must be in [" + detail::format_double(lo) + ", " + detail::format_double(hi) + "], got " + detail::format_double(v));
 }
 
 }  // namespace detail

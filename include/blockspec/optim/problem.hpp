@@ -148,7 +148,7 @@ const BlockPartition* problem_partition(const P& p, const std::string& where) {
 
 /// Learning rates must be finite and positive.
 inline void require_learning_rate(double lr, const std::string& where) {
-  require(std::isfinite(lr) && lr > 0.0, where, "learning rate (lr) must be finite and > 0, got " + std::to_string(lr));
+  require(std::isfinite(lr) && lr > 0.0, where, "learning rate (lr) must be finite and > 0, got " + detail::format_double(lr));
 }
 
 }  // namespace detail

@@ -181,7 +181,7 @@ RunTrace run(P&& problem, O& optimizer, const RunOptions& options) {
   const double gap0 = detail::loss_gap_of(p, w, fstar);
   if (!std::isfinite(gap0)) throw numerical_error(where + ": the loss gap at the initial point is not finite");
   detail::require(gap0 >= 0.0, where,
-                  "the initial loss gap is negative (" + std::to_string(gap0) + "): the optimal value is wrong");
+                  "the initial loss gap is negative (" + detail::format_double(gap0) + "): the optimal value is wrong");
   tr.initial_gap = gap0;
 
   auto record = [&](int t, double gap, const VectorX<S>& grad) {
@@ -218,7 +218,7 @@ RunTrace run(P&& problem, O& optimizer, const RunOptions& options) {
       if (!std::isfinite(gap) || gap > options.divergence_factor * gap0) {
         tr.status = RunStatus::diverged;
         std::ostringstream os;
-        os << "diverged at step " << t << ": the loss gap " << (std::isfinite(gap) ? std::to_string(gap) : "is not finite")
+        os << "diverged at step " << t << ": the loss gap " << (std::isfinite(gap) ? detail::format_double(gap) : "is not finite")
            << " (initial " << gap0 << ", limit " << options.divergence_factor << " x initial); lr = " << options.lr;
         tr.message = os.str();
         --t;  // the diverging step is not counted; w_t below is the last finite iterate

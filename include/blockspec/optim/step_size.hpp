@@ -1,97 +1,91 @@
-// blockspec/optim/step_size.hpp — extreme eigenvalues by Lanczos, and GD's optimal constant step.
+// blockspec/optim/step_size.hpp — GD's optimal constant step from the extreme eigenvalues of the Hessian.
 //
-// Method: `steps` Lanczos steps (full reorthogonalization) from a seeded
-// Gaussian start vector; the smallest and largest Ritz values estimate
-// lambda_min and lambda_max of the operator. Ritz values are inner estimates
-// (theta_min >= lambda_min, theta_max <= lambda_max) that converge fastest at
-// the ends of the spectrum; with steps >= n they are exact to rounding (the
-// Krylov space is then the whole space, barring a start vector orthogonal to
-// an eigenvector, which has probability zero). The residual norms of the two
-// Ritz pairs are returned as error bars: |theta - lambda| <= residual.
-// gd_optimal_step(problem) = 2/(lambda_max + lambda_min) of the problem's
-// Hessian, the step minimizing GD's worst-case linear rate (kappa-1)/(kappa+1)
-// on a quadratic. It reads the Hessian OPERATOR (never stored eigenvalues).
-// Cost: `steps` products with the operator plus O(n steps^2).
+// Method: the smallest and largest eigenvalues lambda_min, lambda_max of the
+// operator come from extreme_eigenpairs (krylov/eigs.hpp: thick-restart
+// Lanczos, Which::both_ends, k = 2, no eigenvectors; k = 1 on a 1 x 1
+// operator), each to the solver's tolerance tol * |H| on its residual.
+// gd_optimal_step = 2/(lambda_max + lambda_min), the step minimizing GD's
+// worst-case linear rate (kappa-1)/(kappa+1) on a quadratic. The problem
+// overload reads the Hessian OPERATOR (never stored eigenvalues).
+// If the solver stops at max_matvecs (status not_converged) its Ritz values
+// are still inner estimates (theta_min >= lambda_min, theta_max <= lambda_max)
+// and are used as they are (BlockwiseGd::estimates() keeps each status).
+// Cost: that of extreme_eigenpairs for 2 pairs (a few ncv products with the
+// operator per restart, plus verification's fresh start unless disabled).
 // References: Lanczos (1950); B. N. Parlett, "The Symmetric Eigenvalue
 // Problem" (1998), ch. 13; B. T. Polyak, "Introduction to Optimization"
 // (1987), sec. 1.4 (the optimal GD step).
 #pragma once
 
 #include <blockspec/error.hpp>
-#include <blockspec/krylov/lanczos.hpp>
-#include <blockspec/krylov/quadrature.hpp>
+#include <blockspec/krylov/eigs.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/optim/problem.hpp>
-#include <blockspec/random.hpp>
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 namespace blockspec {
 
-/// Options of estimate_extreme_eigenvalues.
-struct ExtremeEigenvalueOptions {
-  int steps = 100;         ///< Lanczos steps, clamped to n
-  std::uint64_t seed = 0;  ///< the start vector is N(0, I) from Rng(seed, 0)
-
-  void validate() const {
-    detail::require(steps > 0, "ExtremeEigenvalueOptions", "steps must be positive, got " + std::to_string(steps));
-  }
-};
-
-/// Estimated extreme eigenvalues of a symmetric operator.
+/// The extreme eigenvalues of a symmetric operator, as extreme_eigenpairs found them.
 struct ExtremeEigenvalues {
-  double lambda_min = 0.0;    ///< smallest Ritz value
-  double lambda_max = 0.0;    ///< largest Ritz value
-  double residual_min = 0.0;  ///< residual norm of the smallest Ritz pair
-  double residual_max = 0.0;  ///< residual norm of the largest Ritz pair
-  int steps = 0;              ///< Lanczos steps taken
-  std::int64_t matvecs = 0;
+  double lambda_min = 0.0;    ///< smallest eigenvalue (Ritz value)
+  double lambda_max = 0.0;    ///< largest eigenvalue (Ritz value)
+  double residual_min = 0.0;  ///< residual estimate of the smallest pair
+  double residual_max = 0.0;  ///< residual estimate of the largest pair
+  std::int64_t matvecs = 0;   ///< products with the operator
+  EigsStatus status = EigsStatus::not_converged;
 };
 
-/// lambda_min and lambda_max of `op` by Lanczos (see the file comment).
-/// Example: `auto e = blockspec::estimate_extreme_eigenvalues(H, {.steps = 50});`
+namespace detail {
+
+/// lambda_min and lambda_max of `op` by extreme_eigenpairs (Which::both_ends; `options.which` and
+/// `options.vectors` are overridden). Internal: the public solver is extreme_eigenpairs.
 template <class Op>
   requires LinearOperator<std::remove_reference_t<Op>>
-ExtremeEigenvalues estimate_extreme_eigenvalues(Op&& op, const ExtremeEigenvalueOptions& options = {}) {
-  using S = operator_scalar_t<Op>;
-  options.validate();
+ExtremeEigenvalues extreme_eigenvalues(Op&& op, EigsOptions options = {}) {
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
-  detail::require(n > 0, "estimate_extreme_eigenvalues", "the operator is empty");
-  Rng rng(options.seed, 0);
-  VectorX<S> start(n);
-  for (Eigen::Index i = 0; i < n; ++i) start[i] = static_cast<S>(rng.normal());
-  const auto r = lanczos(op, start,
-                         {.steps = static_cast<int>(std::min<Eigen::Index>(options.steps, n)),
-                          .reorth = Reorthogonalization::full});
-  const RitzPairs p = ritz_pairs(r);
+  detail::require(n > 0, "extreme_eigenvalues", "the operator's rows() must be positive, got " + std::to_string(n));
+  options.which = Which::both_ends;
+  options.vectors = false;
+  const int k = n >= 2 ? 2 : 1;
+  const auto r = extreme_eigenpairs(std::forward<Op>(op), k, options);
+  if (r.values.size() < k)
+    throw numerical_error("extreme_eigenvalues: extreme_eigenpairs found " + std::to_string(r.values.size()) +
+                          " of the 2 extreme eigenvalues within max_matvecs = " + std::to_string(options.max_matvecs) +
+                          " (0 = automatic)");
   ExtremeEigenvalues e;
-  e.lambda_min = p.values[0];
-  e.lambda_max = p.values[p.values.size() - 1];
-  e.residual_min = p.residuals[0];
-  e.residual_max = p.residuals[p.residuals.size() - 1];
-  e.steps = r.steps;
+  e.lambda_min = r.values[0];  // both_ends: ascending
+  e.lambda_max = r.values[k - 1];
+  e.residual_min = r.residuals[0];
+  e.residual_max = r.residuals[k - 1];
   e.matvecs = r.matvecs;
+  e.status = r.status;
   return e;
 }
 
-/// 2/(lambda_max + lambda_min) from Lanczos on a positive definite operator.
+}  // namespace detail
+
+/// GD's optimal constant step 2/(lambda_max + lambda_min) of a positive definite operator.
+/// Example: `double eta = blockspec::gd_optimal_step(H);`
 template <class Op>
   requires LinearOperator<std::remove_reference_t<Op>>
-double optimal_gd_step(Op&& op, const ExtremeEigenvalueOptions& options = {}) {
-  const ExtremeEigenvalues e = estimate_extreme_eigenvalues(std::forward<Op>(op), options);
-  detail::require(e.lambda_min > 0.0, "optimal_gd_step",
-                  "the operator is not positive definite (smallest Ritz value " + std::to_string(e.lambda_min) + ")");
+double gd_optimal_step(Op&& op, const EigsOptions& options = {}) {
+  const ExtremeEigenvalues e = detail::extreme_eigenvalues(std::forward<Op>(op), options);
+  detail::require(e.lambda_min > 0.0, "gd_optimal_step",
+                  "the operator is not positive definite (smallest eigenvalue " + detail::format_double(e.lambda_min) +
+                      ")");
   return 2.0 / (e.lambda_max + e.lambda_min);
 }
 
-/// GD's optimal constant step 2/(lambda_max + lambda_min) of problem.hessian(), by Lanczos.
+/// GD's optimal constant step 2/(lambda_max + lambda_min) of problem.hessian().
 /// Example: `auto trace = blockspec::run(q, gd, {.lr = blockspec::gd_optimal_step(q)});`
 template <Problem P>
-  requires HasHessian<P>
-double gd_optimal_step(const P& problem, const ExtremeEigenvalueOptions& options = {}) {
-  return optimal_gd_step(problem.hessian(), options);
+  requires HasHessian<P> && (!LinearOperator<P>)
+double gd_optimal_step(const P& problem, const EigsOptions& options = {}) {
+  return gd_optimal_step(problem.hessian(), options);
 }
 
 }  // namespace blockspec

@@ -8,6 +8,9 @@
 // only win by being strictly faster: this makes tuning cost about (grid
 // points) x (best steps) instead of (grid points) x (step cap). This is how
 // the paper tunes Adam on its quadratics. Deterministic given the seeds.
+// When no rate of the grid reaches the target (every run diverged or hit its
+// cap), that is an outcome, not an error: status none_reached, best_lr empty,
+// and the per-rate statuses and steps say what each run did.
 // Cost: one run per grid point.
 #pragma once
 
@@ -17,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,9 +37,13 @@ struct TuneOptions {
 
   void validate() const {
     const std::string where = "tune_learning_rate";
-    detail::require(std::isfinite(lr_min) && lr_min > 0.0, where, "lr_min must be finite and > 0");
-    detail::require(std::isfinite(lr_max) && lr_max >= lr_min, where, "lr_max must be finite and >= lr_min");
-    detail::require(points_per_decade > 0, where, "points_per_decade must be positive");
+    detail::require(std::isfinite(lr_min) && lr_min > 0.0, where,
+                    "lr_min must be finite and > 0, got " + detail::format_double(lr_min));
+    detail::require(std::isfinite(lr_max) && lr_max >= lr_min, where,
+                    "lr_max must be finite and >= lr_min = " + detail::format_double(lr_min) + ", got " +
+                        detail::format_double(lr_max));
+    detail::require(points_per_decade > 0, where,
+                    "points_per_decade must be positive, got " + std::to_string(points_per_decade));
   }
   /// The grid, ascending.
   std::vector<double> grid() const {
@@ -49,9 +57,18 @@ struct TuneOptions {
   }
 };
 
+/// How a learning-rate search ended.
+enum class TuneStatus {
+  reached,      ///< at least one rate of the grid reached the target
+  none_reached  ///< no rate reached it (each diverged or hit its cap; see statuses)
+};
+
+inline const char* to_string(TuneStatus s) noexcept { return s == TuneStatus::reached ? "reached" : "none_reached"; }
+
 /// The outcome of a learning-rate search.
 struct TuneResult {
-  double best_lr = std::numeric_limits<double>::quiet_NaN();  ///< NaN when no rate reached the target
+  TuneStatus status = TuneStatus::none_reached;
+  std::optional<double> best_lr{};     ///< the best rate; empty when no rate reached the target
   int best_steps = -1;                 ///< steps of the best rate; -1 when none reached the target
   std::vector<double> lrs{};           ///< the grid, ascending
   std::vector<int> steps_to_target{};  ///< per rate; -1: not reached within its cap
@@ -59,7 +76,7 @@ struct TuneResult {
   std::vector<RunStatus> statuses{};
   RunTrace best{};                     ///< the trace of the best run
 
-  bool reached() const noexcept { return best_steps >= 0; }
+  bool reached() const noexcept { return status == TuneStatus::reached; }
 };
 
 /// Tunes the learning rate of the optimizers made by `factory()` on `problem`.
@@ -93,6 +110,7 @@ TuneResult tune_learning_rate(const P& problem, Factory&& factory, const TuneOpt
     if (tr.steps_to_target >= 0 && (r.best_steps < 0 || tr.steps_to_target < r.best_steps)) {
       r.best_steps = tr.steps_to_target;
       r.best_lr = r.lrs[i];
+      r.status = TuneStatus::reached;
       r.best = std::move(tr);
     }
   }

@@ -63,8 +63,8 @@ struct GradientNoise {
 
   void validate(const std::string& where = "GradientNoise") const {
     detail::require(std::isfinite(scale) && scale >= 0.0, where,
-                    "scale must be finite and >= 0, got " + std::to_string(scale));
-    detail::require(std::isfinite(dof) && dof > 0.0, where, "dof must be positive, got " + std::to_string(dof));
+                    "scale must be finite and >= 0, got " + detail::format_double(scale));
+    detail::require(std::isfinite(dof) && dof > 0.0, where, "dof must be positive, got " + detail::format_double(dof));
   }
 };
 
@@ -104,7 +104,7 @@ class BlockQuadratic {
       detail::require(es.info() == Eigen::Success, where, "eigensolver failed on block '" + b.name + "'");
       detail::require(es.eigenvalues().minCoeff() > 0.0, where,
                       "block '" + b.name + "' is not positive definite (smallest eigenvalue " +
-                          std::to_string(es.eigenvalues().minCoeff()) + ")");
+                          detail::format_double(es.eigenvalues().minCoeff()) + ")");
       eigenvalues_[l] = es.eigenvalues();
     }
     finish();
@@ -260,7 +260,7 @@ BlockQuadratic<S> make_block_quadratic(const std::vector<BlockSpectrum>& spectra
     detail::require(sp.eigenvalues.allFinite(), where, "block '" + name + "' has a non-finite eigenvalue");
     detail::require(sp.eigenvalues.minCoeff() > 0.0, where,
                     "block '" + name + "' has a non-positive eigenvalue " +
-                        std::to_string(sp.eigenvalues.minCoeff()) + " (H must be positive definite)");
+                        detail::format_double(sp.eigenvalues.minCoeff()) + " (H must be positive definite)");
     const Eigen::Index n = sp.eigenvalues.size();
     Rng block_seed(seed, 1 + l);
     const Eigen::MatrixXd q = haar_orthogonal(n, block_seed());

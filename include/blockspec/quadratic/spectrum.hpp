@@ -79,8 +79,8 @@ namespace detail {
 
 inline void require_range(double lo, double hi, bool positive, const std::string& where) {
   require(std::isfinite(lo) && std::isfinite(hi), where, "lo and hi must be finite");
-  require(lo <= hi, where, "lo must be <= hi, got lo = " + std::to_string(lo) + ", hi = " + std::to_string(hi));
-  if (positive) require(lo > 0.0, where, "lo must be positive, got " + std::to_string(lo));
+  require(lo <= hi, where, "lo must be <= hi, got lo = " + detail::format_double(lo) + ", hi = " + detail::format_double(hi));
+  if (positive) require(lo > 0.0, where, "lo must be positive, got " + detail::format_double(lo));
 }
 
 inline void require_size(Eigen::Index size, const std::string& where) {
@@ -123,7 +123,7 @@ inline Eigen::VectorXd sample_spectrum(const SpectrumSpec& spec, std::uint64_t s
     detail::require_size(p->size, "PowerLawSpectrum");
     detail::require_range(p->lo, p->hi, true, "PowerLawSpectrum");
     detail::require(std::isfinite(p->exponent) && p->exponent > 0.0, "PowerLawSpectrum",
-                    "exponent must be positive and finite, got " + std::to_string(p->exponent));
+                    "exponent must be positive and finite, got " + detail::format_double(p->exponent));
     // Inverse CDF of the truncated Pareto law: F(x) = (1 - (lo/x)^a) / (1 - (lo/hi)^a).
     const double c = 1.0 - std::pow(p->lo / p->hi, p->exponent);
     Eigen::VectorXd v(p->size);

@@ -8,7 +8,7 @@
 // otherwise (Ubaru, Chen & Saad 2017). The estimate is the sample mean of the
 // P samples, its standard error s / sqrt(P) (s the sample standard deviation),
 // and the confidence interval mean +- t_{P-1, (1+c)/2} s / sqrt(P) with the
-// Student-t quantile of spectral/detail/student_t.hpp (tested against Boost.Math). The
+// Student-t quantile of spectral/detail/student_t.hpp (tested against Boost.Math). The interval accounts for the probe
 // (Monte Carlo) error only, not for the quadrature bias; with one probe the
 // standard error is unknown and reported as +infinity (interval the whole line).
 // Ready-made functionals (each checks that the spectrum allows it, on the

@@ -1,6 +1,9 @@
-// Consumer of an installed blockspec: only <blockspec/...> and what
-// blockspec::blockspec brings along (C++20, Eigen) are used.
-#include <blockspec/version.hpp>
+// Consumer of an installed blockspec with its components: only <blockspec/...> and what
+// the targets bring along (C++20, Eigen, xtensor) are used.
+#include <blockspec/blockspec.hpp>
+#include <blockspec/io/io.hpp>
+#include <blockspec/lab/lab.hpp>
+#include <blockspec/operator/xtensor.hpp>
 
 #include <Eigen/Core>
 
@@ -14,5 +17,8 @@ static_assert(blockspec::version == CONSUMER_EXPECTED_VERSION,
 int main() {
   const Eigen::VectorXd x = Eigen::VectorXd::LinSpaced(4, 1.0, 4.0);
   std::cout << "blockspec " << blockspec::version << ", |x|^2 = " << x.squaredNorm() << '\n';
-  return x.squaredNorm() == 30.0 ? 0 : 1;
+  // The io component: a round trip through a .npy file is bit-exact.
+  blockspec::write_npy("consumer_x.npy", x);
+  const Eigen::VectorXd back = blockspec::read_npy_vector("consumer_x.npy");
+  return x.squaredNorm() == 30.0 && back == x ? 0 : 1;
 }

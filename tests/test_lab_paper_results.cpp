@@ -1,9 +1,9 @@
 // The paper's quadratic results (issue 4, "Results the demo must show and tests must assert"), on the
-// presets of <blockspec/quadratic/presets.hpp> with the study of <blockspec/optim/study.hpp>
+// presets of <blockspec/quadratic/presets.hpp> with the study of <blockspec/lab/study.hpp>
 // (seed 0, the demo's settings). These follow from the theory: GD's complexity is ~kappa(H) = 5000,
 // blockwise GD's ~max_l kappa_l, which is ~10 on the heterogeneous cases and ~kappa(H) on the
 // homogeneous ones; Adam's diagonal preconditioning helps only when blocks sit at different scales.
-#include <blockspec/optim/study.hpp>
+#include <blockspec/lab/study.hpp>
 #include <blockspec/quadratic/presets.hpp>
 
 #include <doctest/doctest.h>
@@ -11,6 +11,7 @@
 #include <array>
 
 using namespace blockspec;
+using namespace blockspec::lab;
 
 namespace {
 

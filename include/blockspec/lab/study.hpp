@@ -1,11 +1,14 @@
-// blockspec/optim/study.hpp — the paper's optimizer comparison on one quadratic problem.
+// blockspec/lab/study.hpp — the paper's optimizer comparison on one quadratic problem.
+//
+// Lab component (blockspec::lab): a fixed experiment with results looked up by method name,
+// built only from core pieces (optim/runner.hpp, optim/tune.hpp, optim/step_size.hpp).
 //
 // Method: on a problem with a partition and a Hessian operator, run
 //   gd             GD with its optimal constant step 2/(lambda_max + lambda_min),
-//                  both estimated by Lanczos on problem.hessian() (gd_optimal_step)
+//                  both from extreme_eigenpairs on problem.hessian() (gd_optimal_step)
 //   adam           Adam (beta1 = 0.9, beta2 = 0.999), rate tuned on a log grid
 //   adam_frozen_v  Adam with beta1 = 0, beta2 = 1 (the theory's variant), rate tuned
-//   blockwise_gd   one optimal step per block, estimated by Lanczos on each H_ll (lr = 1)
+//   blockwise_gd   one optimal step per block, from extreme_eigenpairs on each H_ll (lr = 1)
 //   adam_mini      Adam-mini (one second moment per block), rate tuned
 // and report the steps each needs to reach the target relative loss gap, with
 // a step cap ("not reached" otherwise). Tuning picks the rate with the fewest
@@ -30,7 +33,7 @@
 #include <string>
 #include <vector>
 
-namespace blockspec {
+namespace blockspec::lab {
 
 /// Options of quadratic_study.
 struct QuadraticStudyOptions {
@@ -40,23 +43,25 @@ struct QuadraticStudyOptions {
   double lr_max = 10.0;
   int points_per_decade = 4;
   int record_every = 1;         ///< trace resolution of the reported runs
-  int lanczos_steps = 100;      ///< for gd's optimal step and blockwise_gd's block steps
+  EigsOptions eigs{};           ///< eigensolver for gd's optimal step and blockwise_gd's block steps
   /// Called with the name of each method before it runs (progress display).
   std::function<void(const std::string&)> on_method{};
 
   void validate() const {
     const std::string where = "quadratic_study";
-    detail::require(std::isfinite(target) && target > 0.0, where, "target must be finite and > 0");
-    detail::require(max_steps > 0, where, "max_steps must be positive");
-    detail::require(lanczos_steps > 0, where, "lanczos_steps must be positive");
-    detail::require(record_every > 0, where, "record_every must be positive");
+    detail::require(std::isfinite(target) && target > 0.0, where,
+                    "target must be finite and > 0, got " + detail::format_double(target));
+    detail::require(max_steps > 0, where, "max_steps must be positive, got " + std::to_string(max_steps));
+    detail::require(record_every > 0, where, "record_every must be positive, got " + std::to_string(record_every));
+    // lr_min, lr_max, points_per_decade are checked by TuneOptions::validate when tuning starts.
   }
 };
 
 /// One method of the study.
 struct StudyEntry {
   std::string method{};  ///< gd, adam, adam_frozen_v, blockwise_gd, adam_mini
-  double lr = 0.0;       ///< the rate used (GD's optimal step, blockwise_gd's multiplier 1, or the tuned rate)
+  double lr = 0.0;       ///< the rate used (GD's optimal step, blockwise_gd's multiplier 1, or the tuned rate;
+                         ///< 0 for a tuned method when no rate reached the target: steps is then -1)
   bool tuned = false;
   int steps = -1;        ///< steps to the target; -1: not reached within max_steps (or diverged at every rate)
   RunTrace trace{};      ///< the reported run (for tuned methods: at the best rate; empty when none reached)
@@ -74,7 +79,7 @@ struct QuadraticStudy {
 };
 
 /// Runs the paper's five methods on `problem` (see the file comment).
-/// Example: `auto s = blockspec::quadratic_study(blockspec::paper_case(3));  s.at("gd").steps;`
+/// Example: `auto s = blockspec::lab::quadratic_study(blockspec::paper_case(3));  s.at("gd").steps;`
 template <class P>
   requires Problem<P> && HasPartition<P> && HasHessian<P>
 QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& options = {}) {
@@ -101,16 +106,16 @@ QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& op
                                              .lr_max = options.lr_max,
                                              .points_per_decade = options.points_per_decade,
                                              .run = base});
-    StudyEntry e{.method = method, .lr = r.best_lr, .tuned = true, .steps = r.best_steps};
+    StudyEntry e{.method = method, .lr = r.best_lr.value_or(0.0), .tuned = true, .steps = r.best_steps};
     e.trace = r.best;
     s.entries.push_back(std::move(e));
   };
-  fixed("gd", Gd{}, gd_optimal_step(problem, {.steps = options.lanczos_steps}));
+  fixed("gd", Gd{}, gd_optimal_step(problem, options.eigs));
   tuned("adam", [] { return Adam(); });
   tuned("adam_frozen_v", [] { return Adam(AdamOptions::frozen_preconditioner()); });
-  fixed("blockwise_gd", BlockwiseGd({.lanczos_steps = options.lanczos_steps}), 1.0);
+  fixed("blockwise_gd", BlockwiseGd({.eigs = options.eigs}), 1.0);
   tuned("adam_mini", [] { return AdamMini(); });
   return s;
 }
 
-}  // namespace blockspec
+}  // namespace blockspec::lab

@@ -1,4 +1,7 @@
-// blockspec/optim/any_optimizer.hpp — every optimizer of the zoo behind one value type, chosen by name.
+// blockspec/lab/any_optimizer.hpp — every optimizer of the zoo behind one value type, chosen by name.
+//
+// Lab component (blockspec::lab): run-time selection for command-line tools and demos, not core API;
+// the core optimizers (blockspec/optim/) are used directly as types.
 //
 // AnyOptimizer holds one of the optimizers in a std::variant and forwards
 // reset/step/name to it (no virtual calls, no heap). make_optimizer(name)
@@ -25,10 +28,10 @@
 #include <variant>
 #include <vector>
 
-namespace blockspec {
+namespace blockspec::lab {
 
 /// One optimizer of the zoo, chosen at run time.
-/// Example: `auto opt = blockspec::make_optimizer("adam");  auto tr = blockspec::run(q, opt, {.lr = 0.1});`
+/// Example: `auto opt = blockspec::lab::make_optimizer("adam");  auto tr = blockspec::run(q, opt, {.lr = 0.1});`
 class AnyOptimizer {
  public:
   using Variant = std::variant<Gd, HeavyBall, Nesterov, Adam, AdamW, RmsProp, Adagrad, BlockwiseGd, AdamMini, Prodigy,
@@ -84,4 +87,4 @@ inline AnyOptimizer make_optimizer(const std::string& name) {
   throw invalid_argument("make_optimizer: unknown optimizer '" + name + "' (known: " + all + ")");
 }
 
-}  // namespace blockspec
+}  // namespace blockspec::lab
