@@ -517,10 +517,10 @@ inline BlockPartition HessianOperator::partition(const PartitionOptions& options
       blocks.push_back({options.groups[g].first, {}});
     }
     auto& members = blocks[static_cast<std::size_t>(group_block[g])].params;
-    blockspec::detail::require(members.empty() || members.back() + 1 == i, where,
-                               "group '" + options.groups[g].first + "': '" + nm + "' is not adjacent to '" +
-                                   ps[members.back()].name +
-                                   "' in parameter order (a block is one contiguous range)");
+    if (!members.empty() && members.back() + 1 != i)
+      throw invalid_argument(std::string(where) + ": group '" + options.groups[g].first + "': '" + nm +
+                             "' is not adjacent to '" + ps[members.back()].name +
+                             "' in parameter order (a block is one contiguous range)");
     members.push_back(i);
   }
   for (std::size_t g = 0; g < groups.size(); ++g)
