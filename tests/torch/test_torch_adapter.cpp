@@ -230,6 +230,9 @@ TEST_CASE("torch: principal-block products equal the diagonal blocks of the exac
     CAPTURE(mode_name);
     bt::HessianOperator Hm(c, {.mode = mode});
     const auto ref = blockspec::blockwise_spectra(Hm, part, o);
+    // Block by block in recompute mode: one build per batch and product, 3 x 12 (fc1.weight),
+    // 3 x 5 (fc1.bias, clamped to its size), 3 x 12 (layer2) and 3 x 12 (full) products.
+    if (mode == bt::GraphMode::recompute) CHECK(Hm.graph_builds() == 2 * (36 + 15 + 36 + 36));
     const auto builds_before = Hm.graph_builds();
     const auto ls = bt::lockstep_blockwise_spectra(Hm, part, o);
     const auto builds = Hm.graph_builds() - builds_before;
@@ -522,4 +525,37 @@ TEST_CASE("torch: issue 12 validation, small: MLP 16-32-32-10 on Fashion-MNIST 4
 
 TEST_CASE("torch: issue 12 validation [long]: 10 probes x 100 steps at 3 seeds, per-block top eigenvalues") {
   fashion_validation(10, 100, 3, 200);
+}
+
+TEST_CASE("torch: lockstep against block by block in both graph modes on the Fashion-MNIST MLP [long]") {
+  torch::Tensor x, y;
+  if (!load_fashion(256, x, y)) {
+    std::printf("SKIP: install the Debian package dataset-fashion-mnist (this test never downloads)\n");
+    return;
+  }
+  torch::manual_seed(0);
+  auto net = std::make_shared<Mlp3>();
+  net->to(torch::kFloat64);
+  std::vector<Batch> batches{{x.narrow(0, 0, 128), y.narrow(0, 0, 128)}, {x.narrow(0, 128, 128), y.narrow(0, 128, 128)}};
+  auto c = bt::LossClosure::over(*net, batches, [net](const Batch& b) {
+    return torch::nn::functional::cross_entropy(net->forward(b.x), b.y);
+  });
+  const blockspec::BlockwiseOptions o{.slq = {.probes = 2, .steps = 20, .seed = 1}, .full_operator = false};
+  for (const auto mode : {bt::GraphMode::cached, bt::GraphMode::recompute}) {
+    const std::string mode_name = bt::to_string(mode);
+    bt::HessianOperator Hb(c, {.mode = mode}), Hl(c, {.mode = mode});
+    const auto part = Hb.partition();
+    auto t0 = std::chrono::steady_clock::now();
+    const auto rb = blockspec::blockwise_spectra(Hb, part, o);
+    const double tb = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    t0 = std::chrono::steady_clock::now();
+    const auto rl = bt::lockstep_blockwise_spectra(Hl, part, o);
+    const double tl = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    MESSAGE(mode_name << ", 3 blocks, 2 probes x 20 steps: block by block " << tb << " s (" << Hb.graph_builds()
+                      << " graph builds, " << Hb.double_backwards() << " double-backwards), lockstep " << tl << " s ("
+                      << Hl.graph_builds() << " graph builds, " << Hl.double_backwards() << " double-backwards)");
+    CHECK(std::abs(*rl.heterogeneity - *rb.heterogeneity) <= 1e-9);
+    CHECK(Hl.double_backwards() == Hb.double_backwards());
+    CHECK(Hl.graph_builds() == (mode == bt::GraphMode::cached ? 2 : 2 * 40));
+  }
 }
