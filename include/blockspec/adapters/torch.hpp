@@ -47,6 +47,12 @@
 // Lanczos arithmetic of the runs is serialized, and every LibTorch call is made from the calling
 // thread). Seeds and options are those of blockwise_spectra, so the result equals
 // blockwise_spectra(H, partition, options) to rounding (bitwise on a deterministic CPU build).
+// Cost of lockstep: L (+ 1) threads, all but one blocked; the same double-backwards as block by
+// block; in recompute mode one graph build per batch and round instead of one per product.
+// Memory of lockstep: every run's Lanczos workspace at once, about (sum_l n_l + n) m doubles with
+// partial or full reorthogonalization (m steps), where block by block needs max_l n_l m (+ n m).
+// The progress callback sees (probe, step) of every run interleaved; returning false cancels all
+// runs. SlqOptions::block_size > 1 is allowed but each column is then its own round.
 //
 // Thread safety. Autograd on one retained graph is not safe from several threads, so the
 // operators declare thread_safe = false and slq refuses threads > 1 with them: probes run one
@@ -63,7 +69,9 @@
 // numerical_error naming the batch (and block). Nothing the caller passed is modified:
 // check_finite_difference perturbs the parameters' storage through .data() (no autograd
 // version bump) and restores it bit for bit, also on exceptions.
-// Caveats: a parameter the loss does not use has zero rows and columns in H. Debian's
+// Caveats: the loss callable runs many times (once per batch and graph build, and for the
+// gradients of the checks), so it must have no side effects: put BatchNorm and Dropout in eval
+// mode. A parameter the loss does not use has zero rows and columns in H. Debian's
 // libtorch 1.13 is CPU-only here; tensors on another device are converted with .to(device).
 // Reference: Pearlmutter, Neural Computation 6 (1994); Yao et al., "PyHessian" (2020);
 // Zhang et al., "Why Transformers Need Adam: A Hessian Perspective" (2024), §3.
