@@ -187,6 +187,17 @@ TEST_CASE("torch: block partition from named_parameters: names, offsets, shapes,
   CHECK(grouped[0] == blockspec::Block{"layer1", 0, 25, {}});  // weight + bias: no common matrix view
   CHECK(grouped[1].name == "fc2.weight");
 
+  // A frozen parameter of a module is a constant: it has no rows in H (and the tensor is untouched).
+  {
+    auto q = tiny_problem(torch::kFloat64);
+    q.net->fc1->bias.set_requires_grad(false);
+    bt::LossClosure cf = closure_of(q);
+    CHECK(cf.dimension() == 20 + 15 + 3);
+    CHECK(bt::HessianOperator(cf).partition({.include_vectors = true}).names() ==
+          std::vector<std::string>{"fc1.weight", "fc2.weight", "fc2.bias"});
+    CHECK_FALSE(q.net->fc1->bias.requires_grad());
+  }
+
   const auto only2 = H.partition({.filter = "^fc2"});
   REQUIRE(only2.size() == 1);
   CHECK(only2[0].name == "fc2.weight");

@@ -128,7 +128,8 @@ class LossClosure {
       : params_(std::move(parameters)), loss_(std::move(loss)), batches_(batches) {
     validate();
   }
-  /// Every parameter of `model` (named_parameters(recurse = true)), in registration order.
+  /// The trainable parameters of `model` (named_parameters(recurse = true) with requires_grad), in
+  /// registration order; frozen ones are constants of the loss and have no rows in H.
   LossClosure(const ::torch::nn::Module& model, LossFn loss, std::size_t batches)
       : LossClosure(named(model), std::move(loss), batches) {}
 
@@ -167,7 +168,8 @@ class LossClosure {
  private:
   static std::vector<NamedTensor> named(const ::torch::nn::Module& model) {
     std::vector<NamedTensor> out;
-    for (const auto& item : model.named_parameters(true)) out.push_back({item.key(), item.value()});
+    for (const auto& item : model.named_parameters(true))
+      if (item.value().requires_grad()) out.push_back({item.key(), item.value()});
     return out;
   }
 
