@@ -142,9 +142,9 @@ w("")
 w("Modes: dense GOE uses partial reorthogonalization (SLQ's default) and `dense_operator(A, symmetric)` "
   "(one vector: SYMV through one triangle; a block: the line-dot kernel); the Laplacian and the stencil use no reorthogonalization "
   "(three vectors per probe, memory traffic bounded; the quadrature is unaffected by the ghost Ritz values), "
-  "except the row marked partial. Args are block_size/threads/reorth (0 none, 1 partial), and for the GOE the "
-  "threads of each product (`DenseOptions::threads`): `slq_goe/10/1/1/2` is one group of 10 probes whose products "
-  "use both cores. The benchmarks are built with -march=native (BLOCKSPEC_BENCH_NATIVE, on by default), as "
+  "except the row marked partial. Args are block_size/threads/reorth (0 none, 1 partial), and for the GOE a "
+  "fourth that multiplies the call's threads (threads = args[1] x args[3], one Executor for probes and product "
+  "slices): `slq_goe/10/1/1/2` is one group of 10 probes with threads = 2, whose block products use both cores. The benchmarks are built with -march=native (BLOCKSPEC_BENCH_NATIVE, on by default), as "
   "OpenBLAS under numpy picks its AVX-512 kernels at run time.")
 w("")
 w("| benchmark | time (s) | matvecs | one matvec (ms) | floor ratio | GB/s | L1 vs exact | load | command |")
@@ -323,4 +323,10 @@ w("- The scale run's probes run one after another with block_size 1, so the peak
   "probe count (3 vectors + the probe; the stencil operator stores nothing).")
 w("- slq keeps one Lanczos workspace per thread across its probe groups, so the partial-reorthogonalization "
   "basis (800 MB per probe at n = 10^6) is first-touched once per thread, not once per probe.")
+# Hand-run comparisons (between builds, compile times): bench/results/*.md, appended as they are.
+import glob as _glob
+for _extra in sorted(_glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "*.md"))):
+    w("")
+    with open(_extra) as _f:
+        w(_f.read().rstrip())
 print("\n".join(L))

@@ -57,11 +57,12 @@
 #include <blockspec/error.hpp>
 #include <blockspec/executor.hpp>
 #include <blockspec/krylov/detail/huge_pages.hpp>
+#include <blockspec/krylov/detail/symmetric_eigen.hpp>
 #include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/random.hpp>
 
-#include <Eigen/Eigenvalues>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
@@ -280,8 +281,8 @@ struct RitzPairs {
   Eigen::VectorXd resid;
 };
 inline RitzPairs rayleigh_ritz(const Eigen::MatrixXd& T, double beta_m) {
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(T);
-  RitzPairs rp{es.eigenvalues(), es.eigenvectors(), Eigen::VectorXd()};
+  TridiagonalEigen te = symmetric_eigen(T);
+  RitzPairs rp{std::move(te.values), std::move(te.vectors), Eigen::VectorXd()};
   rp.resid = (beta_m * rp.Y.row(T.rows() - 1).transpose()).cwiseAbs();
   return rp;
 }

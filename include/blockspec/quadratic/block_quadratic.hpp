@@ -20,6 +20,7 @@
 #pragma once
 
 #include <blockspec/error.hpp>
+#include <blockspec/krylov/detail/symmetric_eigen.hpp>
 #include <blockspec/operator/block.hpp>
 #include <blockspec/operator/concepts.hpp>
 #include <blockspec/operator/matrix.hpp>
@@ -28,7 +29,7 @@
 #include <blockspec/random.hpp>
 #include <blockspec/types.hpp>
 
-#include <Eigen/Eigenvalues>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -100,12 +101,11 @@ class BlockQuadratic {
       detail::require(blocks_[l].allFinite(), where, "block '" + b.name + "' has a non-finite entry");
       Eigen::MatrixXd hd = blocks_[l].template cast<double>();
       hd = 0.5 * (hd + hd.transpose()).eval();
-      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(hd, Eigen::EigenvaluesOnly);
-      detail::require(es.info() == Eigen::Success, where, "eigensolver failed on block '" + b.name + "'");
-      detail::require(es.eigenvalues().minCoeff() > 0.0, where,
+      Eigen::VectorXd ev = detail::symmetric_eigen(std::move(hd), false).values;
+      detail::require(ev.minCoeff() > 0.0, where,
                       "block '" + b.name + "' is not positive definite (smallest eigenvalue " +
-                          detail::format_double(es.eigenvalues().minCoeff()) + ")");
-      eigenvalues_[l] = es.eigenvalues();
+                          detail::format_double(ev.minCoeff()) + ")");
+      eigenvalues_[l] = std::move(ev);
     }
     finish();
   }
