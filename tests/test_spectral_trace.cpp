@@ -63,6 +63,32 @@ TEST_CASE_TEMPLATE("functionals are exact on a diagonal operator with Rademacher
   CHECK(logdet(q).std_error <= tol * std::abs(h.array().log().sum()));
 }
 
+TEST_CASE("logdet and trace_inverse refuse a matrix that is singular at n eps |H|") {
+  // diag(1, 0): two Lanczos steps span R^2, so the Ritz values are the eigenvalues 0 and 1 up to
+  // rounding (|theta_0| <= a few eps). Before the tolerance, logdet returned a finite value whose
+  // size depended on the rounding noise, with an interval of zero width.
+  const Eigen::MatrixXd d = Eigen::Vector2d(1.0, 0.0).asDiagonal();
+  const SpectralQuadrature q2 = slq(dense_operator(d), {.probes = 4, .steps = 2, .probe = Probe::gaussian, .seed = 1});
+  CHECK_THROWS_WITH_AS(logdet(q2), doctest::Contains("looks singular"), invalid_argument);
+  CHECK_THROWS_WITH_AS(trace_inverse(q2), doctest::Contains("looks singular"), invalid_argument);
+  CHECK(singular_tolerance(q2) <= 2.0 * 2.0 * std::numeric_limits<double>::epsilon());
+  // A rank-deficient Gram matrix G = X X' (40 x 40, rank 10): its 30 zero eigenvalues come out
+  // of Lanczos as Ritz values of size ~eps |G|, positive or negative.
+  Rng rng(7, 0);
+  Eigen::MatrixXd x(40, 10);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = rng.normal();
+  const Eigen::MatrixXd gram = x * x.transpose();
+  const SpectralQuadrature qg = slq(dense_operator(gram), {.probes = 3, .steps = 30, .seed = 2});
+  CHECK_THROWS_WITH_AS(logdet(qg), doctest::Contains("looks singular"), invalid_argument);
+  CHECK_THROWS_WITH_AS(trace_inverse(qg), doctest::Contains("looks singular"), invalid_argument);
+  // Ill-conditioned but not singular at the tolerance: diag(1, 1e-8) is accepted, and with two
+  // steps the Gauss rule is exact up to rounding (error ~eps / 1e-8 relative on the small value).
+  const Eigen::MatrixXd near = Eigen::Vector2d(1.0, 1e-8).asDiagonal();
+  const SpectralQuadrature qn = slq(dense_operator(near), {.probes = 4, .steps = 2, .seed = 3});
+  CHECK(logdet(qn).value == doctest::Approx(std::log(1e-8)).epsilon(1e-6));
+  CHECK(trace_inverse(qn).value == doctest::Approx(1.0 + 1e8).epsilon(1e-6));
+}
+
 TEST_CASE("functionals check the spectrum they need") {
   Eigen::VectorXd h(20);
   for (Eigen::Index i = 0; i < 20; ++i) h[i] = -1.0 + 0.2 * static_cast<double>(i);  // indefinite, 0 included

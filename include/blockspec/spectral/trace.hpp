@@ -15,9 +15,12 @@
 // Ritz values, which lie in [lambda_min, lambda_max] of H):
 //   Trace            f(x) = x                       any spectrum
 //   LogDet           f(x) = log x                   every Ritz value > 0, else
-//                    invalid_argument: a Ritz value <= 0 proves H is not positive definite
+//                    invalid_argument: a Ritz value <= 0 proves H is not positive definite;
+//                    one within singular_tolerance(q) = n eps |H| of 0 means H looks
+//                    singular (invalid_argument too: log det would be -inf, and any
+//                    finite value rounding noise)
 //   InverseTrace     f(x) = 1/x                     every Ritz value of one strict sign
-//                    (H definite), else invalid_argument
+//                    (H definite) and farther than n eps |H| from 0, else invalid_argument
 //   SchattenPower{p} f(x) = |x|^p, p > 0            any spectrum; schatten_norm()
 //                    maps the interval through t -> t^(1/p) to give |H|_p itself
 //   EigenCount{a,b}  f(x) = 1 if a <= x <= b        a < b; Gauss quadrature of an indicator
@@ -36,6 +39,7 @@
 
 #include <blockspec/spectral/detail/student_t.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <span>
@@ -139,10 +143,35 @@ struct Trace {
   double operator()(double x) const noexcept { return x; }
 };
 
-/// f(x) = log x: log det(H) for a symmetric positive definite H.
+/// The tolerance below which a Ritz value counts as zero: n eps |H|, with |H| estimated by the
+/// largest of the probes' norm estimates and |Ritz values| (each a lower bound on |H|). A Ritz
+/// value within it of 0 is rounding noise of a (numerically) singular H, not evidence of a tiny
+/// eigenvalue, so the functionals singular at 0 refuse it.
+inline double singular_tolerance(const SpectralQuadrature& q) {
+  double norm = 0.0;
+  for (const auto& p : q.probes) {
+    norm = std::max(norm, p.norm_estimate);
+    if (p.nodes.size() > 0) norm = std::max({norm, std::abs(p.nodes[0]), std::abs(p.nodes[p.nodes.size() - 1])});
+  }
+  return static_cast<double>(std::max<Eigen::Index>(q.n, 1)) * std::numeric_limits<double>::epsilon() * norm;
+}
+
+namespace detail {
+inline std::string singular_message(double tau) {
+  return "it is within the singularity tolerance n eps |H| = " + format_double(tau) +
+         " of 0, so H looks singular at that tolerance (its smallest eigenvalue is indistinguishable from 0 in "
+         "double precision) and f is singular at 0: the estimate would be meaningless";
+}
+}  // namespace detail
+
+/// f(x) = log x: log det(H) for a symmetric positive definite H. Throws invalid_argument when a
+/// Ritz value is <= 0 (H is not positive definite) or within singular_tolerance(q) of 0 (H looks
+/// singular: log det would be -infinity, and a finite value would be rounding noise).
 struct LogDet {
   double operator()(double x) const { return std::log(x); }
   void check(const SpectralQuadrature& q) const {
+    const double tau = singular_tolerance(q);
+    detail::check_nodes(q, [tau](double x) { return std::abs(x) > tau; }, "logdet", detail::singular_message(tau));
     detail::check_nodes(
         q, [](double x) { return x > 0.0; }, "logdet",
         "Ritz values lie in [lambda_min, lambda_max], so H has an eigenvalue <= 0: it is not positive "
@@ -150,11 +179,15 @@ struct LogDet {
   }
 };
 
-/// f(x) = 1/x: tr(H^-1) for a definite H.
+/// f(x) = 1/x: tr(H^-1) for a definite H. Throws invalid_argument when the Ritz values change
+/// sign, or one lies within singular_tolerance(q) of 0 (H looks singular: tr H^-1 is infinite).
 struct InverseTrace {
   double operator()(double x) const { return 1.0 / x; }
   void check(const SpectralQuadrature& q) const {
     detail::require(!q.probes.empty(), "trace_inverse", "the spectral quadrature has no probes");
+    const double tau = singular_tolerance(q);
+    detail::check_nodes(q, [tau](double x) { return std::abs(x) > tau; }, "trace_inverse",
+                        detail::singular_message(tau));
     const bool positive = q.probes.front().nodes.size() > 0 && q.probes.front().nodes[0] > 0.0;
     detail::check_nodes(
         q, [positive](double x) { return positive ? x > 0.0 : x < 0.0; }, "trace_inverse",
