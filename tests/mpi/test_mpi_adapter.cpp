@@ -280,3 +280,38 @@ TEST_CASE("mpi: a failing probe on one rank is an exception on every rank, not a
   }
   CHECK(threw);
 }
+
+namespace {
+/// DistributedRows that counts its MPI_Allreduce calls and the scalars they carry.
+struct CountingRows {
+  const bm::DistributedRows& rows;
+  mutable long long calls = 0, scalars = 0;
+  void reduce(std::span<double> partial) const {
+    ++calls;
+    scalars += static_cast<long long>(partial.size());
+    rows.reduce(partial);
+  }
+};
+}  // namespace
+
+TEST_CASE("mpi: batched Lanczos reduces all probes' scalars of a step in one allreduce") {
+  const int g = 24;
+  bm::Laplacian2D op(MPI_COMM_WORLD, g);
+  const bm::DistributedRows rows(MPI_COMM_WORLD, op.rows());
+  const int k = 4;
+  Eigen::MatrixXd V(op.rows(), k);
+  for (int c = 0; c < k; ++c) {
+    double sq = 0.0;
+    V.col(c) = blockspec::draw_probe_rows<double>(blockspec::Probe::rademacher, rows.first_row(), rows.local_rows(),
+                                                  9, static_cast<std::uint64_t>(c), sq);
+  }
+  const blockspec::LanczosOptions lo{.steps = 20, .reorth = blockspec::Reorthogonalization::none};
+  CountingRows one{rows}, batch{rows};
+  const auto r1 = blockspec::lanczos(op, V.col(0), lo, one);
+  const auto rk = blockspec::batched_lanczos(op, V, lo, batch);
+  REQUIRE(rk.size() == static_cast<std::size_t>(k));
+  // The same number of calls for k probes as for one: the k probes' scalars share each call.
+  CHECK(batch.calls == one.calls);
+  CHECK(batch.scalars == k * one.scalars);
+  CHECK(max_abs_diff(rk[0].alpha, r1.alpha) <= kDistributedTol);
+}
