@@ -26,6 +26,16 @@ constexpr std::uint64_t splitmix64(std::uint64_t& state) noexcept {
   return z ^ (z >> 31);
 }
 
+/// Counter-based random bits: a function of (seed, stream, counter) alone, so any element of a
+/// stream can be drawn without drawing the ones before it (distributed probes, probes.hpp).
+/// Three rounds of the SplitMix64 finalizer, one per argument.
+constexpr std::uint64_t counter_bits(std::uint64_t seed, std::uint64_t stream, std::uint64_t counter) noexcept {
+  std::uint64_t s = seed;
+  std::uint64_t k = splitmix64(s) ^ (stream * 0xD1B54A32D192ED03ULL + 0x632BE59BD9B4E019ULL);
+  k = splitmix64(k) ^ (counter * 0xA0761D6478BD642FULL + 0xE7037ED1A0B428DBULL);
+  return splitmix64(k);
+}
+
 /// xoshiro256** with helpers for the distributions blockspec needs.
 /// Satisfies std::uniform_random_bit_generator.
 class Rng {

@@ -427,8 +427,12 @@ class ThickRestartLanczos {
   bool fresh_vector(int cols) {
     if (locked() + cols >= n_) return false;
     for (int attempt = 0; attempt < 3; ++attempt) {
-      Rng rng(opt_.seed, stream_++);
-      for (Eigen::Index i = 0; i < n_; ++i) w_[i] = static_cast<S>(rng.normal());
+      if constexpr (requires { ip_.template fill_normal<S>(Eigen::Ref<VectorX<S>>(w_), opt_.seed, stream_); }) {
+        ip_.template fill_normal<S>(Eigen::Ref<VectorX<S>>(w_), opt_.seed, stream_++);  // this part's rows
+      } else {
+        Rng rng(opt_.seed, stream_++);
+        for (Eigen::Index i = 0; i < n_; ++i) w_[i] = static_cast<S>(rng.normal());
+      }
       ++result_.random_vectors;
       double before2 = 0.0;  // |w|^2 comes with the first DGKS pass's reduce call
       const double after = orthogonalize(cols, w_, &before2);

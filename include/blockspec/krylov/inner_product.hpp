@@ -16,6 +16,13 @@
 // latency per point of a step, not one per scalar. Each algorithm's header
 // states how many calls a step makes.
 // Partial sums are accumulated in double whatever the vectors' scalar.
+// Optional members, detected, never required (a policy for vectors split by rows,
+// e.g. blockspec::mpi::DistributedRows, provides them; LocalInnerProduct does not,
+// so single-process runs draw exactly what they drew before):
+//   p.global_rows()                          the dimension of the whole vectors
+//   p.template fill_normal<S>(w, seed, i)    writes this part's rows of the random
+//                                            vector i of `seed` (extreme_eigenpairs'
+//                                            start and fresh vectors)
 #pragma once
 
 #include <blockspec/types.hpp>
@@ -38,6 +45,15 @@ template <class P>
 concept InnerProductPolicy = requires(const P& p, std::span<double> partial) { p.reduce(partial); };
 
 namespace detail {
+
+/// The dimension of the whole vectors: p.global_rows() when the policy splits rows, else local_rows.
+template <class IP>
+Eigen::Index global_rows(const IP& ip, Eigen::Index local_rows) {
+  if constexpr (requires { ip.global_rows(); })
+    return static_cast<Eigen::Index>(ip.global_rows());
+  else
+    return local_rows;
+}
 
 /// The local partial sum of <x, y>, accumulated in double.
 template <class S>

@@ -21,7 +21,10 @@
 // threads, so the quadrature is bit-identical for every thread count.
 // Inner products: the policy (krylov/inner_product.hpp) is handed to every
 // Lanczos run; a step of a group makes the calls lanczos.hpp documents, once
-// for all the group's probes.
+// for all the group's probes. A policy for vectors split by rows draws the
+// probes itself (p.template draw_probe<S>(kind, local_rows, seed, i): this
+// part's rows of a counter-based probe, probes.hpp), and q.n is its
+// global_rows(); with LocalInnerProduct probes come from draw_probe as before.
 // Batching: with block_size > 1 the probes of a group run in lockstep
 // (krylov/batched_lanczos.hpp) and a BatchedLinearOperator sees one block
 // product per step (one GEMM for a dense H). Batched and one-at-a-time runs
@@ -225,7 +228,7 @@ class SlqRunner {
     pv.reserve(static_cast<std::size_t>(gc));
     const Eigen::Index n = static_cast<Eigen::Index>(op_.rows());
     for (int k = 0; k < gc; ++k)
-      pv.push_back(draw_probe<S>(o_.probe, n, o_.seed, static_cast<std::uint64_t>(first_ + g0 + k)));
+      pv.push_back(draw_probe_for<S>(ip_, o_.probe, n, o_.seed, static_cast<std::uint64_t>(first_ + g0 + k)));
     if (gc > 1) return run_batched(g0, pv, ws);
     for (int k = 0; k < gc; ++k) {
       run_single(g0 + k, pv[static_cast<std::size_t>(k)], ws);
@@ -312,10 +315,10 @@ void check_slq_operator(const Op& op, const SlqOptions& o, const char* where) {
                            "use threads = 1 for this operator");
 }
 
-template <class Op>
-SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o) {
+template <class Op, class IP = LocalInnerProduct>
+SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o, const IP& ip = {}) {
   SpectralQuadrature q;
-  q.n = static_cast<Eigen::Index>(op.rows());
+  q.n = global_rows(ip, static_cast<Eigen::Index>(op.rows()));
   q.probe = o.probe;
   q.seed = o.seed;
   q.requested_probes = o.probes;
@@ -340,7 +343,7 @@ SpectralQuadrature slq(Op&& op, const SlqOptions& options = {}, const IP& ip = {
   options.validate("slq");
   detail::check_slq_operator(op, options, "slq");
   detail::CallExecutor ex(options.executor, options.threads, "slq");
-  SpectralQuadrature q = detail::empty_quadrature(op, options);
+  SpectralQuadrature q = detail::empty_quadrature(op, options, ip);
   detail::SlqBatchResult r = detail::run_probes(op, ip, options, 0, options.probes, "slq", ex.get());
   q.probes = std::move(r.probes);
   for (const auto& p : q.probes) q.matvecs += p.matvecs;
@@ -456,7 +459,7 @@ AdaptiveSlqResult slq_adaptive(Op&& op, F&& functional, const SlqOptions& option
   detail::check_slq_operator(op, o, "slq_adaptive");
   detail::CallExecutor ex(o.executor, o.threads, "slq_adaptive");
   AdaptiveSlqResult res;
-  res.quadrature = detail::empty_quadrature(op, o);
+  res.quadrature = detail::empty_quadrature(op, o, ip);
   std::vector<double> samples;
   const int round = o.block_size * ex.get().threads();
   int k = 0;
