@@ -9,7 +9,7 @@
 // Data: read from the Debian packages' files; a missing file throws blockspec::io_error naming the
 // package to install (fortunes, dataset-fashion-mnist). Nothing is ever downloaded.
 // Cost: reading the data once (~0.5 MB text, the 47 MB of gunzipped Fashion-MNIST training
-// images); the models have 115,328 (TinyGPT), 4,248 (TinyCNN) and 59,210 (MLP) parameters.
+// images); the models have 115,328 (TinyGPT), 5,018 (TinyCNN) and 59,210 (MLP) parameters.
 // Caveats: the issue does not fix the MLP's activation; it is tanh here (smooth, so the Hessian has
 // no kinks and finite differences apply). The MLP's scales c_l grow geometrically from 1 to the
 // spread over the 4 layers. Pixels are scaled to [0, 1], without mean subtraction.

@@ -9,13 +9,15 @@
 //   heterogeneity  the library's: mean off-diagonal JS DISTANCE of the grid-weighted densities
 //                  (natural log; bounded by sqrt(ln 2) = 0.8326)
 //   JS0 (paper)    Zhang et al.'s: mean over block pairs of the JS formula on the RAW density
-//                  values (lab::js_divergence_raw; grid-dependent, unbounded)
+//                  values (lab::js_divergence_raw; grid-dependent, unbounded), on the library's
+//                  default densities, and again ("p.dens") on the paper's own density options
+//                  (DensityOptions::paper(), recomputed from the same quadratures: no extra HVPs)
 // Then each model is trained for --train-steps with SGD (momentum 0.9) and with Adam, each
 // learning rate picked from a small log grid (--sgd-lrs, --adam-lrs) by the final evaluation loss
 // (mean cross-entropy over 8 fixed batches); every optimizer sees the same training batches.
 // Output in --out/<model>/: problem/ (initial weights and batches as .npy, see models.hpp),
 // spectra/ (lab::write_blockwise: grid, densities (k, N), js_distance, Ritz nodes, summary.csv),
-// block_names.txt, js0.npy (the raw-JS matrix), measured/<i>_<block>.npy (each block's Ritz nodes,
+// block_names.txt, js0.npy and js0_paper_density.npy (the raw-JS matrices), measured/<i>_<block>.npy (each block's Ritz nodes,
 // 1-D, for `quadratic_lab --measured`: these are Ritz NODES of all probes, not eigenvalues, and
 // carry no weights), losses.csv (every run's training-loss curve); --out/results.csv and the table
 // on stdout; PNGs through plot_real.py when /usr/bin/python3 has matplotlib.
@@ -63,8 +65,8 @@ struct Settings {
   int probes = 5, steps = 50, train_steps = 300;
   std::size_t batches = 2;
   std::uint64_t seed = 0;
-  std::vector<double> sgd_lrs{1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
-  std::vector<double> adam_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2};
+  std::vector<double> sgd_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
+  std::vector<double> adam_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2};
   std::string out = "real_out", plot_script;
   bool check = false, no_plot = false, progress = false;
 };
@@ -74,6 +76,7 @@ struct Result {
   std::size_t blocks = 0;
   std::int64_t parameters = 0;
   double js0 = 0.0, heterogeneity = 0.0;
+  double js0_paper_density = std::numeric_limits<double>::quiet_NaN();  ///< JS0 on DensityOptions::paper()
   double sgd_loss = 0.0, adam_loss = 0.0, sgd_lr = 0.0, adam_lr = 0.0, init_loss = 0.0;
   double spectra_seconds = 0.0, train_seconds = 0.0;
   double fd_error = std::numeric_limits<double>::quiet_NaN(), max_integral_error = 0.0;
@@ -173,12 +176,26 @@ Result run_model(const std::string& name, const Settings& s, example::ProgressBa
   std::filesystem::create_directories(dir / "measured");
   for (std::size_t i = 0; i < res.blocks.size(); ++i) {
     const auto q = res.quadratures[i].pooled();
-    blockspec::write_npy(dir / "measured" / (std::to_string(i) + "_" + safe(res.blocks[i].name) + ".npy"), q.nodes);
+    char index[32];
+    std::snprintf(index, sizeof index, "%02zu_", i);
+    blockspec::write_npy(dir / "measured" / (index + safe(res.blocks[i].name) + ".npy"), q.nodes);
   }
   Eigen::MatrixXd js0m;
   r.js0 = paper_js0(res.densities, js0m);
   blockspec::write_npy(dir / "js0.npy", js0m);
   r.heterogeneity = res.heterogeneity.value_or(0.0);
+  // JS0 again on the paper's own densities (DensityOptions::paper(): sigma^2 = 1e-5 absolute,
+  // 50,000 linear points over the probe-mean node range +- 1), from the same quadratures.
+  try {
+    blockspec::BlockwiseOptions po = bo;
+    po.density = blockspec::DensityOptions::paper();
+    const auto pr = blockspec::assemble_blockwise(res.blocks, res.quadratures, std::nullopt, po);
+    Eigen::MatrixXd m;
+    r.js0_paper_density = paper_js0(pr.densities, m);
+    blockspec::write_npy(dir / "js0_paper_density.npy", m);
+  } catch (const blockspec::error& e) {
+    std::fprintf(stderr, "note: %s: no JS0 on the paper's density options: %s\n", name.c_str(), e.what());
+  }
   for (const auto& d : res.densities)
     r.max_integral_error = std::max(r.max_integral_error, std::abs(d.grid().weights().dot(d.values()) - 1.0));
 
@@ -209,7 +226,7 @@ Result run_model(const std::string& name, const Settings& s, example::ProgressBa
       ++run;
       if (f < best) best = f, best_lr = lr;
     }
-    if (best_lr == grid.front() || best_lr == grid.back())
+    if (grid.size() > 1 && (best_lr == grid.front() || best_lr == grid.back()))
       std::fprintf(stderr, "note: %s %s: the best rate %g is at the edge of the grid\n", name.c_str(), opt.c_str(), best_lr);
     (opt == "sgd" ? r.sgd_loss : r.adam_loss) = best;
     (opt == "sgd" ? r.sgd_lr : r.adam_lr) = best_lr;
@@ -266,24 +283,29 @@ int main(int argc, char** argv) {
     }
 
     std::printf("\nheterogeneity = library convention: mean off-diagonal JS distance, natural log, <= sqrt(ln 2) = %.4f\n"
-                "JS0 (paper)   = Zhang et al. convention: mean pairwise JS formula on raw density values (grid-dependent)\n"
+                "JS0 (paper)   = Zhang et al. convention: mean pairwise JS formula on raw density values (grid-dependent),\n"
+                "                on the library's default densities (Gaussian, width 1%% of the pooled range, 2001 points)\n"
+                "JS0 (p.dens)  = the same formula on the paper's densities (DensityOptions::paper(): sigma^2 = 1e-5,\n"
+                "                50,000 points over the probe-mean node range +- 1)\n"
                 "losses        = mean cross-entropy on 8 fixed evaluation batches after %d steps, best rate of the grid;"
                 " gap = SGD - Adam\n\n",
                 std::sqrt(std::numbers::ln2), s.train_steps);
-    std::printf("%-9s %6s %12s %13s %10s %9s %10s %9s %9s\n", "model", "blocks", "JS0(paper)", "heterogeneity", "SGD loss",
+    std::printf("%-9s %6s %12s %12s %13s %10s %9s %10s %9s %9s\n", "model", "blocks", "JS0(paper)", "JS0(p.dens)",
+                "heterogeneity", "SGD loss",
                 "(lr)", "Adam loss", "(lr)", "gap");
     blockspec::CsvTable t;
     std::vector<std::string> col_model;
     std::vector<std::int64_t> col_blocks, col_params;
-    std::vector<double> col_js0, col_het, col_sgd, col_adam, col_gap, col_sgd_lr, col_adam_lr, col_init;
+    std::vector<double> col_js0, col_js0p, col_het, col_sgd, col_adam, col_gap, col_sgd_lr, col_adam_lr, col_init;
     for (const auto& r : results) {
-      std::printf("%-9s %6zu %12.4g %13.4f %10.4f %9.2g %10.4f %9.2g %9.4f\n", r.model.c_str(), r.blocks, r.js0,
-                  r.heterogeneity, r.sgd_loss, r.sgd_lr, r.adam_loss, r.adam_lr, r.sgd_loss - r.adam_loss);
+      std::printf("%-9s %6zu %12.4g %12.4g %13.4f %10.4f %9.2g %10.4f %9.2g %9.4f\n", r.model.c_str(), r.blocks, r.js0,
+                  r.js0_paper_density, r.heterogeneity, r.sgd_loss, r.sgd_lr, r.adam_loss, r.adam_lr, r.sgd_loss - r.adam_loss);
       col_model.push_back(r.model);
       col_blocks.push_back(static_cast<std::int64_t>(r.blocks));
       col_params.push_back(r.parameters);
       col_js0.push_back(r.js0);
       col_het.push_back(r.heterogeneity);
+      col_js0p.push_back(r.js0_paper_density);
       col_sgd.push_back(r.sgd_loss);
       col_adam.push_back(r.adam_loss);
       col_gap.push_back(r.sgd_loss - r.adam_loss);
@@ -292,7 +314,7 @@ int main(int argc, char** argv) {
       col_init.push_back(r.init_loss);
     }
     t.add_column("model", col_model).add_column("blocks", col_blocks).add_column("parameters", col_params);
-    t.add_column("js0_paper_raw", col_js0).add_column("heterogeneity_js_distance", col_het);
+    t.add_column("js0_paper_raw", col_js0).add_column("js0_paper_raw_paper_density", col_js0p).add_column("heterogeneity_js_distance", col_het);
     t.add_column("initial_loss", col_init).add_column("sgd_loss", col_sgd).add_column("sgd_lr", col_sgd_lr);
     t.add_column("adam_loss", col_adam).add_column("adam_lr", col_adam_lr).add_column("gap_sgd_minus_adam", col_gap);
     blockspec::write_csv(std::filesystem::path(s.out) / "results.csv", t);
