@@ -7,7 +7,7 @@
 // optimizer sees the same batches). save_problem writes the initial weights and the batches as .npy
 // so another program (e.g. a Python reference) can load exactly the same problem.
 // Data: read from the Debian packages' files; a missing file throws blockspec::io_error naming the
-// package to install (fortunes, dataset-fashion-mnist). Nothing is ever downloaded.
+// package to install (fortunes, dataset-fashion-mnist) as models::missing_data (an io_error). Nothing is ever downloaded.
 // Cost: reading the data once (~0.5 MB text, the 47 MB of gunzipped Fashion-MNIST training
 // images); the models have 115,328 (TinyGPT), 5,018 (TinyCNN) and 59,210 (MLP) parameters.
 // Caveats: the issue does not fix the MLP's activation; it is tanh here (smooth, so the Hessian has
@@ -45,6 +45,12 @@ inline const char* const fashion_dir = "/usr/share/datasets/fashion-mnist";
 inline const std::vector<std::string> fortune_files{"computers", "science", "literature", "education", "linux"};
 
 // ---------------------------------------------------------------- data
+
+/// A data file of a Debian package is missing or unreadable; what() names the package to install.
+class missing_data : public blockspec::io_error {
+ public:
+  using blockspec::io_error::io_error;
+};
 
 /// The code points of UTF-8 text (invalid bytes are taken as Latin-1 code points).
 inline std::vector<char32_t> decode_utf8(const std::string& s) {
@@ -84,7 +90,7 @@ inline Corpus load_corpus() {
     const std::filesystem::path p = std::filesystem::path(fortunes_dir) / name;
     std::ifstream in(p, std::ios::binary);
     if (!in)
-      throw blockspec::io_error("models::load_corpus: cannot read " + p.string() +
+      throw missing_data("models::load_corpus: cannot read " + p.string() +
                                 ": install the Debian package fortunes (this program never downloads)");
     std::stringstream ss;
     ss << in.rdbuf();
@@ -109,7 +115,7 @@ inline std::vector<unsigned char> gunzip(const std::filesystem::path& path) {
   std::vector<unsigned char> out;
   gzFile f = gzopen(path.c_str(), "rb");
   if (!f)
-    throw blockspec::io_error("models::gunzip: cannot read " + path.string() +
+    throw missing_data("models::gunzip: cannot read " + path.string() +
                               ": install the Debian package dataset-fashion-mnist (this program never downloads)");
   std::vector<unsigned char> buf(1 << 16);
   int got = 0;
