@@ -68,7 +68,7 @@ struct Settings {
   int probes = 5, steps = 50, train_steps = 300;
   std::size_t batches = 2;
   std::uint64_t seed = 0;
-  std::vector<double> sgd_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
+  std::vector<double> sgd_lrs{1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
   std::vector<double> adam_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2};
   std::string out = "real_out", plot_script;
   bool check = false, no_plot = false, progress = false;
