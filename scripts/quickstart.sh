@@ -35,7 +35,8 @@ deps() {
   local missing=()
   local p
   for p in "${PACKAGES[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    # "install ok installed" only: a removed package whose config files remain is missing
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if [ "${#missing[@]}" -eq 0 ]; then
     echo "quickstart: all ${#PACKAGES[@]} packages are installed"
