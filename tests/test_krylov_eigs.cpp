@@ -427,4 +427,20 @@ TEST_CASE("extreme_eigenpairs: bad options name the argument and its value") {
                        blockspec::invalid_argument);
   CHECK_THROWS_WITH_AS(blockspec::extreme_eigenpairs(op, 2, {.ncv = 11}), doctest::Contains("ncv = 11 exceeds the dimension 10"),
                        blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockspec::extreme_eigenpairs(op, 2, {.symmetry_trials = -1}),
+                       doctest::Contains("symmetry_trials must be positive, got -1"), blockspec::invalid_argument);
+}
+
+TEST_CASE("extreme_eigenpairs: check_symmetry refuses a non-symmetric operator, off by default") {
+  // Tolerance: symmetry_noise_floor = 32 sqrt(n) eps; the upper triangle doubled makes the
+  // relative asymmetry O(1), and a GOE matrix stays at rounding level.
+  const Eigen::MatrixXd a = goe(30, 2);
+  Eigen::MatrixXd b = a;
+  b.triangularView<Eigen::StrictlyUpper>() *= 2.0;
+  CHECK_THROWS_WITH_AS(blockspec::extreme_eigenpairs(blockspec::dense_operator(b), 2, {.check_symmetry = true}),
+                       doctest::Contains("extreme_eigenpairs: check_symmetry: the operator is not symmetric"),
+                       blockspec::invalid_argument);
+  CHECK_NOTHROW(blockspec::extreme_eigenpairs(blockspec::dense_operator(a), 2, {.check_symmetry = true}));
+  const Eigen::MatrixXf af = a.cast<float>();
+  CHECK_NOTHROW(blockspec::extreme_eigenpairs(blockspec::dense_operator(af), 2, {.tol = 1e-4, .check_symmetry = true}));
 }

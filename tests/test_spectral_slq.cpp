@@ -196,6 +196,46 @@ TEST_CASE("slq: bad options") {
   CHECK_NOTHROW(slq(L, {.probes = 2, .steps = 5, .threads = 1}));
 }
 
+TEST_CASE_TEMPLATE("slq: check_symmetry refuses A + 1e-6 E in double and never trips on symmetric input", S, float,
+                   double) {
+  // The tolerance is symmetry_noise_floor = 32 sqrt(n) eps(S): a symmetric operator's
+  // |x'Hy - y'Hx| / (|x||Hy| + |y||Hx|) is the rounding of two products and dot products, ~sqrt(n) eps.
+  const Eigen::MatrixXd A = test_matrix(100, 2);
+  for (std::uint64_t seed = 0; seed < 5; ++seed) {
+    const Eigen::MatrixXd B = test::with_haar_spectrum(Eigen::VectorXd::LinSpaced(100, -3.0, 5.0), seed + 10);
+    CHECK_NOTHROW(slq(dense_operator(MatrixX<S>(B.cast<S>())), {.probes = 2, .steps = 5, .check_symmetry = true}));
+  }
+  // A + dE with |dE| / |A| = 1e-6 (E Gaussian): x'(dE - dE')y is ~1e-6 relative, 1e5 x the double floor.
+  Eigen::MatrixXd E = test::gaussian_matrix(100, 100, 3);
+  E *= 1e-6 * A.norm() / E.norm();
+  const Eigen::MatrixXd N = A + E;
+  if constexpr (std::is_same_v<S, double>) {
+    CHECK_THROWS_WITH_AS(slq(dense_operator(N), {.probes = 2, .steps = 5, .check_symmetry = true}),
+                         doctest::Contains("not symmetric"), invalid_argument);
+    CHECK_THROWS_WITH_AS(slq_adaptive(dense_operator(N), LogDet{}, {.steps = 5, .check_symmetry = true}),
+                         doctest::Contains("slq_adaptive: check_symmetry"), invalid_argument);
+    CHECK_NOTHROW(slq(dense_operator(N), {.probes = 2, .steps = 5}));  // off by default
+    // A caller's tolerance above the asymmetry lets it through.
+    CHECK_NOTHROW(slq(dense_operator(N), {.probes = 2, .steps = 5, .check_symmetry = true, .symmetry_tolerance = 1e-3}));
+  }
+  CHECK_THROWS_WITH_AS(slq(dense_operator(A), {.check_symmetry = true, .symmetry_trials = 0}),
+                       doctest::Contains("symmetry_trials must be positive, got 0"), invalid_argument);
+  CHECK_THROWS_WITH_AS(slq(dense_operator(A), {.check_symmetry = true, .symmetry_tolerance = -1.0}),
+                       doctest::Contains("symmetry_tolerance must be finite and >= 0"), invalid_argument);
+}
+
+TEST_CASE("slq: each probe keeps its tridiagonal, whose eigenvalues are its nodes") {
+  const Eigen::MatrixXd A = test_matrix(50, 4);
+  const SpectralQuadrature q = slq(dense_operator(A), {.probes = 3, .steps = 12});
+  for (const auto& p : q.probes) {
+    REQUIRE(p.alpha.size() == p.steps);
+    REQUIRE(p.beta.size() == p.steps - 1);
+    // Same tridiagonal, same (deterministic) eigensolver: the nodes are reproduced exactly.
+    const TridiagonalEigen te = tridiagonal_eigen(p.alpha, p.beta);
+    CHECK((te.values - p.nodes).cwiseAbs().maxCoeff() == 0.0);
+  }
+}
+
 TEST_CASE("slq_adaptive: stops at the first probe count meeting the tolerance, whatever the threads") {
   const Eigen::MatrixXd A = test_matrix(150, 12);
   auto H = dense_operator(A);

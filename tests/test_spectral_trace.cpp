@@ -89,6 +89,67 @@ TEST_CASE("logdet and trace_inverse refuse a matrix that is singular at n eps |H
   CHECK(trace_inverse(qn).value == doctest::Approx(1.0 + 1e8).epsilon(1e-6));
 }
 
+TEST_CASE("the quadrature check warns on a 1e12-conditioned matrix and stays silent on a well-conditioned one") {
+  // n = 600 eigenvalues log-spaced in [1e-12, 1] (kappa = 1e12, n eps kappa = 0.13 < 1, so H is not
+  // singular at n eps |H|). Rademacher probes of a diagonal matrix all see the same spectral measure,
+  // so the probe standard error is ~0 while 40 Lanczos steps are far from resolving the small end:
+  // the interval alone would be wildly overconfident (tr H^-1 is ~1e14, log det ~ -8300).
+  const Eigen::Index n = 600;
+  Eigen::VectorXd h(n);
+  for (Eigen::Index i = 0; i < n; ++i) h[i] = std::pow(10.0, -12.0 * static_cast<double>(i) / static_cast<double>(n - 1));
+  const Eigen::MatrixXd D = h.asDiagonal();
+  const SpectralQuadrature q = slq(dense_operator(D), {.probes = 6, .steps = 40, .seed = 4});
+  const double true_inv = h.array().inverse().sum(), true_logdet = h.array().log().sum();
+  Estimate inv{}, ld{};
+  REQUIRE_NOTHROW(inv = trace_inverse(q));
+  REQUIRE_NOTHROW(ld = logdet(q));
+  for (const Estimate* e : {&inv, &ld}) {
+    CHECK(e->quadrature_checked);
+    CHECK(e->quadrature_warning);
+    CHECK(e->warning.find("has not converged") != std::string::npos);
+    CHECK(e->quadrature_change > e->std_error);
+  }
+  // The warning is earned: the interval misses the truth by far more than its width.
+  CHECK(std::abs(inv.value - true_inv) > 10.0 * inv.half_width());
+  CHECK(std::abs(ld.value - true_logdet) > 10.0 * ld.half_width());
+  // tr(H) is a degree-1 polynomial: the rules of 40 and 20 steps are both exact, so no warning
+  // (the change is rounding, below the floor 64 m eps mean|X|) on the same ill-conditioned run.
+  const Estimate tr = trace_of(q);
+  CHECK(tr.quadrature_checked);
+  CHECK_FALSE(tr.quadrature_warning);
+  CHECK(tr.warning.empty());
+
+  // Well conditioned (spectrum in [1, 2], Haar-rotated, Gaussian probes so the probe error is real):
+  // the Gauss rule of 1/x or log x on [1, 2] converges like ((sqrt 2 - 1)/(sqrt 2 + 1))^(2 m), so at
+  // m/2 = 15 steps it is exact to rounding and the change stays below the probe error.
+  Eigen::VectorXd g(200);
+  for (Eigen::Index i = 0; i < 200; ++i) g[i] = 1.0 + static_cast<double>(i) / 199.0;
+  const Eigen::MatrixXd A = test::with_haar_spectrum(g, 5);
+  const SpectralQuadrature qa = slq(dense_operator(A), {.probes = 8, .steps = 30, .probe = Probe::gaussian, .seed = 6});
+  for (const Estimate& e : {trace_inverse(qa), logdet(qa), trace_of(qa), schatten_norm(qa, 3.0)}) {
+    CHECK(e.quadrature_checked);
+    CHECK_FALSE(e.quadrature_warning);
+    CHECK(e.quadrature_change < 1e-9 * std::abs(e.value));
+  }
+  // slq_adaptive carries the same check.
+  const AdaptiveSlqResult ad = slq_adaptive(dense_operator(D), LogDet{}, {.steps = 40, .seed = 4},
+                                            {.min_probes = 4, .max_probes = 8});
+  CHECK(ad.estimate.quadrature_warning);
+  // A hand-built quadrature keeps no tridiagonal: the check is reported as not done.
+  SpectralQuadrature hand;
+  hand.n = 2;
+  hand.probes.resize(2);
+  for (auto& p : hand.probes) {
+    p.nodes = Eigen::Vector2d(1.0, 2.0);
+    p.weights = Eigen::Vector2d(0.5, 0.5);
+    p.scale = 2.0;
+  }
+  const Estimate he = trace_of(hand);
+  CHECK(he.value == 3.0);
+  CHECK_FALSE(he.quadrature_checked);
+  CHECK_FALSE(he.quadrature_warning);
+}
+
 TEST_CASE("functionals check the spectrum they need") {
   Eigen::VectorXd h(20);
   for (Eigen::Index i = 0; i < 20; ++i) h[i] = -1.0 + 0.2 * static_cast<double>(i);  // indefinite, 0 included

@@ -252,7 +252,7 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
 
 namespace detail {
 
-/// Probe quadratures as bytes: per probe a header of 8 words, then nodes and weights.
+/// Probe quadratures as bytes: per probe a header of 9 words, then nodes, weights, alpha and beta.
 inline void pack(const ProbeQuadrature& p, std::vector<double>& out) {
   const auto word = [&](std::uint64_t u) { out.push_back(std::bit_cast<double>(u)); };
   word(p.stream);
@@ -261,10 +261,15 @@ inline void pack(const ProbeQuadrature& p, std::vector<double>& out) {
   word(static_cast<std::uint64_t>(p.status));
   word(static_cast<std::uint64_t>(p.matvecs));
   word(static_cast<std::uint64_t>(p.nodes.size()));
+  const bool tridiagonal = p.alpha.size() > 0 && p.beta.size() == p.alpha.size() - 1;
+  word(static_cast<std::uint64_t>(tridiagonal ? p.alpha.size() : 0));
   out.push_back(p.scale);
   out.push_back(p.norm_estimate);
   out.insert(out.end(), p.nodes.data(), p.nodes.data() + p.nodes.size());
   out.insert(out.end(), p.weights.data(), p.weights.data() + p.weights.size());
+  if (!tridiagonal) return;
+  out.insert(out.end(), p.alpha.data(), p.alpha.data() + p.alpha.size());
+  out.insert(out.end(), p.beta.data(), p.beta.data() + p.beta.size());
 }
 
 inline std::vector<ProbeQuadrature> unpack(const std::vector<double>& in) {
@@ -279,12 +284,17 @@ inline std::vector<ProbeQuadrature> unpack(const std::vector<double>& in) {
     p.status = static_cast<LanczosStatus>(word());
     p.matvecs = static_cast<std::int64_t>(word());
     const auto m = static_cast<Eigen::Index>(word());
+    const auto t = static_cast<Eigen::Index>(word());
     p.scale = in[i++];
     p.norm_estimate = in[i++];
-    p.nodes = Eigen::Map<const Eigen::VectorXd>(in.data() + i, m);
-    i += static_cast<std::size_t>(m);
-    p.weights = Eigen::Map<const Eigen::VectorXd>(in.data() + i, m);
-    i += static_cast<std::size_t>(m);
+    const auto take = [&](Eigen::VectorXd& v, Eigen::Index size) {
+      v = Eigen::Map<const Eigen::VectorXd>(in.data() + i, size);
+      i += static_cast<std::size_t>(size);
+    };
+    take(p.nodes, m);
+    take(p.weights, m);
+    take(p.alpha, t);
+    take(p.beta, t > 0 ? t - 1 : 0);
     out.push_back(std::move(p));
   }
   return out;

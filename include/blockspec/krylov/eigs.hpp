@@ -60,6 +60,7 @@
 #include <blockspec/krylov/detail/symmetric_eigen.hpp>
 #include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/operator/concepts.hpp>
+#include <blockspec/operator/symmetry.hpp>
 #include <blockspec/random.hpp>
 
 #include <Eigen/Core>
@@ -117,6 +118,11 @@ struct EigsOptions {
   int threads = 1;
   /// The caller's executor, handed to an ExecutorAwareOperator's products; null: one made for the call.
   Executor* executor = nullptr;
+  /// Before the run, check H' = H with symmetry_error (operator/symmetry.hpp): 2 products per
+  /// trial; invalid_argument when the error exceeds symmetry_tolerance. Off by default.
+  bool check_symmetry = false;
+  int symmetry_trials = 3;          ///< random pairs of the check (> 0)
+  double symmetry_tolerance = 0.0;  ///< 0: symmetry_noise_floor, 32 sqrt(n) eps of the operator's scalar
 
   void validate(int k, Eigen::Index n) const {
     const std::string where = "extreme_eigenpairs";
@@ -134,6 +140,10 @@ struct EigsOptions {
     detail::require(ncv == 0 || ncv > k || ncv == n, where,
                     "ncv = " + std::to_string(ncv) + " must exceed k = " + std::to_string(k));
     detail::require(ncv <= n, where, "ncv = " + std::to_string(ncv) + " exceeds the dimension " + std::to_string(n));
+    detail::require(symmetry_trials > 0, where, "symmetry_trials must be positive, got " + std::to_string(symmetry_trials));
+    detail::require(std::isfinite(symmetry_tolerance) && symmetry_tolerance >= 0.0, where,
+                    "symmetry_tolerance must be finite and >= 0 (0 = automatic), got " +
+                        detail::format_double(symmetry_tolerance));
   }
 };
 
@@ -687,6 +697,13 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
   detail::require(n > 0, "extreme_eigenpairs", "the operator's rows() must be positive, got " + std::to_string(n));
   options.validate(k, n);
+  if (options.check_symmetry) {
+    if constexpr (!std::is_same_v<IP, LocalInnerProduct>)
+      throw invalid_argument("extreme_eigenpairs: check_symmetry needs whole vectors on one process; with a "
+                             "distributed inner product call symmetry_error on the gathered operator instead");
+    else
+      require_symmetric(op, options.symmetry_trials, options.symmetry_tolerance, "extreme_eigenpairs");
+  }
   detail::CallExecutor executor(options.executor, options.threads, "extreme_eigenpairs");
   detail::ThickRestartLanczos<std::remove_reference_t<Op>, IP> solver(op, k, options, ip, executor.get());
   return solver.run();

@@ -60,6 +60,7 @@
 #include <blockspec/krylov/lanczos.hpp>
 #include <blockspec/krylov/quadrature.hpp>
 #include <blockspec/operator/concepts.hpp>
+#include <blockspec/operator/symmetry.hpp>
 #include <blockspec/spectral/probes.hpp>
 #include <blockspec/spectral/spectral_quadrature.hpp>
 #include <blockspec/spectral/trace.hpp>
@@ -101,6 +102,11 @@ struct SlqOptions {
   double breakdown_tolerance = 0.0;
   /// Run on this executor instead of one made for the call (then threads must be 1 or its width).
   Executor* executor = nullptr;
+  /// Before the run, check H' = H with symmetry_error (operator/symmetry.hpp): 2 products per
+  /// trial; invalid_argument when the error exceeds symmetry_tolerance. Off by default.
+  bool check_symmetry = false;
+  int symmetry_trials = 3;          ///< random pairs of the check (> 0)
+  double symmetry_tolerance = 0.0;  ///< 0: symmetry_noise_floor, 32 sqrt(n) eps of the operator's scalar
 
   void validate(const std::string& where = "slq") const {
     detail::require(probes > 0, where, "probes must be positive, got " + std::to_string(probes));
@@ -114,6 +120,10 @@ struct SlqOptions {
     detail::require(std::isfinite(breakdown_tolerance) && breakdown_tolerance >= 0.0, where,
                     "breakdown_tolerance must be finite and >= 0 (0 = automatic), got " +
                         detail::format_double(breakdown_tolerance));
+    detail::require(symmetry_trials > 0, where, "symmetry_trials must be positive, got " + std::to_string(symmetry_trials));
+    detail::require(std::isfinite(symmetry_tolerance) && symmetry_tolerance >= 0.0, where,
+                    "symmetry_tolerance must be finite and >= 0 (0 = automatic), got " +
+                        detail::format_double(symmetry_tolerance));
   }
 };
 
@@ -160,6 +170,8 @@ ProbeQuadrature probe_quadrature(const LanczosResult<S>& r, double scale, std::u
   p.status = r.status;
   p.matvecs = r.matvecs;
   p.norm_estimate = r.norm_estimate;
+  p.alpha = r.alpha.head(r.steps);
+  p.beta = r.beta.head(std::max(r.steps - 1, 0));
   return p;
 }
 
@@ -315,6 +327,18 @@ void check_slq_operator(const Op& op, const SlqOptions& o, const char* where) {
                            "use threads = 1 for this operator");
 }
 
+/// options.check_symmetry: require_symmetric before the run (one process's vectors only).
+template <class Op, class IP>
+void check_symmetry_if_asked(Op& op, const SlqOptions& o, const IP&, const char* where) {
+  if (!o.check_symmetry) return;
+  if constexpr (!std::is_same_v<IP, LocalInnerProduct>)
+    throw invalid_argument(std::string(where) +
+                           ": check_symmetry needs whole vectors on one process; with a distributed inner "
+                           "product call symmetry_error on the gathered operator instead");
+  else
+    require_symmetric(op, o.symmetry_trials, o.symmetry_tolerance, where);
+}
+
 template <class Op, class IP = LocalInnerProduct>
 SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o, const IP& ip = {}) {
   SpectralQuadrature q;
@@ -342,6 +366,7 @@ SpectralQuadrature slq(Op&& op, const SlqOptions& options = {}, const IP& ip = {
   static_assert(InnerProductPolicy<IP>, "slq: IP must provide reduce(std::span<double>) (krylov/inner_product.hpp)");
   options.validate("slq");
   detail::check_slq_operator(op, options, "slq");
+  detail::check_symmetry_if_asked(op, options, ip, "slq");
   detail::CallExecutor ex(options.executor, options.threads, "slq");
   SpectralQuadrature q = detail::empty_quadrature(op, options, ip);
   detail::SlqBatchResult r = detail::run_probes(op, ip, options, 0, options.probes, "slq", ex.get());
@@ -457,6 +482,7 @@ AdaptiveSlqResult slq_adaptive(Op&& op, F&& functional, const SlqOptions& option
   o.validate("slq_adaptive");
   adaptive.validate("slq_adaptive");
   detail::check_slq_operator(op, o, "slq_adaptive");
+  detail::check_symmetry_if_asked(op, o, ip, "slq_adaptive");
   detail::CallExecutor ex(o.executor, o.threads, "slq_adaptive");
   AdaptiveSlqResult res;
   res.quadrature = detail::empty_quadrature(op, o, ip);
@@ -476,8 +502,9 @@ AdaptiveSlqResult slq_adaptive(Op&& op, F&& functional, const SlqOptions& option
   for (const auto& p : q.probes) q.matvecs += p.matvecs;
   q.status = res.stop == AdaptiveStop::cancelled ? SlqStatus::cancelled : SlqStatus::completed;
   res.probes_used = k;
-  res.estimate = estimate_from_samples(std::span<const double>(samples.data(), static_cast<std::size_t>(k)),
-                                       adaptive.confidence);
+  const std::span<const double> used(samples.data(), static_cast<std::size_t>(k));
+  res.estimate = estimate_from_samples(used, adaptive.confidence);
+  detail::check_quadrature(q, functional, used, res.estimate);
   return res;
 }
 

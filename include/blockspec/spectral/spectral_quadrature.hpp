@@ -9,6 +9,8 @@
 // sum_j w_ij delta(x - theta_ij), as in the paper (density.hpp).
 // It is produced by slq() (slq.hpp) and consumed by density() (density.hpp)
 // and trace_estimate() (trace.hpp); it is plain data and can be built by hand.
+// Each probe also keeps its Lanczos tridiagonal (alpha, beta: 2 steps - 1 doubles),
+// so that a trace estimate can compare the rules of m and m/2 steps.
 #pragma once
 
 #include <blockspec/krylov/lanczos.hpp>
@@ -47,6 +49,11 @@ struct ProbeQuadrature {
   LanczosStatus status = LanczosStatus::completed;
   std::int64_t matvecs = 0;
   double norm_estimate = 0.0;  ///< max_j |H v_j| seen by this probe (a lower bound on |H|)
+  /// The Lanczos tridiagonal T (diagonal alpha, steps entries; off-diagonal beta, steps - 1) whose
+  /// eigen-decomposition gave nodes and weights. trace_estimate() forms the Gauss rule of its leading
+  /// steps/2 part from them to check the quadrature's convergence; empty for a hand-built quadrature.
+  Eigen::VectorXd alpha{};
+  Eigen::VectorXd beta{};
 
   Quadrature quadrature() const { return {nodes, weights}; }
 };
