@@ -27,9 +27,11 @@ int main() {
   const auto sq = blockspec::slq(H, {.probes = 20, .steps = 80, .probe = blockspec::Probe::gaussian, .seed = 1});
   const auto grid = blockspec::Grid::linear(0.0, 900.0, 2001);
   const auto dens = blockspec::density(sq, grid, blockspec::GaussianKernel{.sigma = 5.0});
-  const auto ld = blockspec::logdet(sq);  // Estimate {value, std_error, ci_low, ci_high, samples}
+  const auto ld = blockspec::logdet(sq);  // Estimate {value, std_error, ci_low, ci_high, samples, quadrature_warning, ...}
   std::printf("density mass %.3f; log det = %.2f, 95%% CI [%.2f, %.2f] (exact %.2f)\n",
               dens.values().dot(grid.weights()), ld.value, ld.ci_low, ld.ci_high, diag.array().log().sum());
+  // The interval covers the probe error only; the quadrature check compares m with m/2 steps.
+  if (ld.quadrature_warning) std::printf("warning: %s\n", ld.warning.c_str());
 
   // 4. Blockwise spectra and their Jensen-Shannon distances: block heterogeneity.
   const auto parts = blockspec::BlockPartition::from_sizes({{"embed", 100}, {"attn", 100}, {"mlp", 100}});

@@ -96,6 +96,7 @@ int main(int argc, char** argv) {
       const auto ld = blockspec::logdet(q, 0.95);
       std::printf("log det(H) ~ %.10g, 95%% CI [%.10g, %.10g] (std error %.3g, %d probes)\n", ld.value, ld.ci_low,
                   ld.ci_high, ld.std_error, ld.samples);
+      if (ld.quadrature_warning) std::printf("warning: log det: %s\n", ld.warning.c_str());
       if (exact) {
         Eigen::SimplicialLLT<Eigen::SparseMatrix<double>> llt(A);
         if (llt.info() != Eigen::Success) {
