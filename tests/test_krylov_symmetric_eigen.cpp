@@ -72,6 +72,15 @@ TEST_CASE("symmetric_eigen: special structure") {
             .maxCoeff() == 0.0);
 }
 
+TEST_CASE("tridiagonal_eigen: bad input names the sizes") {
+  CHECK_THROWS_WITH_AS(blockspec::tridiagonal_eigen(Eigen::VectorXd::Ones(4), Eigen::VectorXd::Ones(2)),
+                       doctest::Contains("offdiag must have diag.size() - 1 = 3 entries, got 2"), blockspec::invalid_argument);
+  Eigen::VectorXd off = Eigen::VectorXd::Ones(3);
+  off[1] = std::nan("");
+  CHECK_THROWS_WITH_AS(blockspec::tridiagonal_eigen(Eigen::VectorXd::Ones(4), off), doctest::Contains("offdiag has a non-finite"),
+                       blockspec::invalid_argument);
+}
+
 TEST_CASE("symmetric_eigen: bad input") {
   CHECK_THROWS_WITH_AS(blockspec::detail::symmetric_eigen(Eigen::MatrixXd(0, 0)), doctest::Contains("square"),
                        blockspec::invalid_argument);

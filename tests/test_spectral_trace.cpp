@@ -89,6 +89,23 @@ TEST_CASE("logdet and trace_inverse refuse a matrix that is singular at n eps |H
   CHECK(trace_inverse(qn).value == doctest::Approx(1.0 + 1e8).epsilon(1e-6));
 }
 
+TEST_CASE("singular_tolerance scales with the operator's scalar: float rounding is float's") {
+  // n = 60 eigenvalues log-spaced in [1e-12, 1]. In double 1e-12 is far above n eps |H| = 1.3e-14,
+  // so log det is accepted; in float the small Ritz values are rounding noise of size ~eps_f |H|
+  // (n eps_f |H| = 7.2e-6 >> 1e-12): H looks singular in float and logdet must refuse it.
+  Eigen::VectorXd h(60);
+  for (Eigen::Index i = 0; i < 60; ++i) h[i] = std::pow(10.0, -12.0 * static_cast<double>(i) / 59.0);
+  const Eigen::MatrixXd D = h.asDiagonal();
+  const Eigen::MatrixXf Df = D.cast<float>();
+  const SlqOptions o{.probes = 3, .steps = 60, .reorth = Reorthogonalization::full};
+  const SpectralQuadrature qd = slq(dense_operator(D), o), qf = slq(dense_operator(Df), o);
+  CHECK(qd.epsilon == std::numeric_limits<double>::epsilon());
+  CHECK(qf.epsilon == static_cast<double>(std::numeric_limits<float>::epsilon()));
+  CHECK_NOTHROW(logdet(qd));
+  CHECK_THROWS_WITH_AS(logdet(qf), doctest::Contains("looks singular"), invalid_argument);
+  CHECK(singular_tolerance(qf) > 1e8 * singular_tolerance(qd));
+}
+
 TEST_CASE("the quadrature check warns on a 1e12-conditioned matrix and stays silent on a well-conditioned one") {
   // n = 600 eigenvalues log-spaced in [1e-12, 1] (kappa = 1e12, n eps kappa = 0.13 < 1, so H is not
   // singular at n eps |H|). Rademacher probes of a diagonal matrix all see the same spectral measure,

@@ -33,8 +33,10 @@ struct TridiagonalEigen {
 inline TridiagonalEigen tridiagonal_eigen(const Eigen::VectorXd& diag, const Eigen::VectorXd& offdiag) {
   detail::require(diag.size() > 0, "tridiagonal_eigen", "the matrix is empty");
   detail::require(offdiag.size() == diag.size() - 1, "tridiagonal_eigen",
-                  "offdiag must have diag.size() - 1 entries");
-  detail::require(diag.allFinite() && offdiag.allFinite(), "tridiagonal_eigen", "entries must be finite");
+                  "offdiag must have diag.size() - 1 = " + std::to_string(diag.size() - 1) +
+                      " entries, got " + std::to_string(offdiag.size()));
+  detail::require(diag.allFinite() && offdiag.allFinite(), "tridiagonal_eigen",
+                  std::string("entries must be finite: ") + (diag.allFinite() ? "offdiag" : "diag") + " has a non-finite entry");
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es;
   es.computeFromTridiagonal(diag, offdiag, Eigen::ComputeEigenvectors);
   if (es.info() != Eigen::Success)

@@ -29,7 +29,7 @@ class FiniteDifferenceHvp {
   FiniteDifferenceHvp(GG&& grad, WW&& w, double h) : grad_(std::forward<GG>(grad)), w_(std::forward<WW>(w)) {
     detail::require(w_.size() > 0, "hvp_from_gradient", "the point w must be non-empty");
     detail::require(w_.allFinite(), "hvp_from_gradient", "the point w must be finite");
-    detail::require(std::isfinite(h) && h >= 0.0, "hvp_from_gradient", "step h must be finite and >= 0 (0 = automatic)");
+    detail::require(std::isfinite(h) && h >= 0.0, "hvp_from_gradient", "step h must be finite and >= 0 (0 = automatic), got " + detail::format_double(h));
     h_ = h > 0.0 ? h
                  : std::cbrt(static_cast<double>(std::numeric_limits<S>::epsilon())) *
                        std::max(1.0, static_cast<double>(w_.norm()));

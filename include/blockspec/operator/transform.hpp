@@ -25,7 +25,7 @@ class ShiftedOperator {
 
   template <class O>
   ShiftedOperator(O&& op, double shift) : op_(std::forward<O>(op)), shift_(shift) {
-    detail::require(std::isfinite(shift), "shifted", "sigma must be finite");
+    detail::require(std::isfinite(shift), "shifted", "sigma must be finite, got " + detail::format_double(shift));
   }
   Eigen::Index rows() const { return op_.rows(); }
   void apply(Eigen::Ref<const VectorX<Scalar>> x, Eigen::Ref<VectorX<Scalar>> y) {
@@ -62,7 +62,7 @@ class ScaledOperator {
 
   template <class O>
   ScaledOperator(O&& op, double factor) : op_(std::forward<O>(op)), factor_(factor) {
-    detail::require(std::isfinite(factor), "scaled", "c must be finite");
+    detail::require(std::isfinite(factor), "scaled", "c must be finite, got " + detail::format_double(factor));
   }
   Eigen::Index rows() const { return op_.rows(); }
   void apply(Eigen::Ref<const VectorX<Scalar>> x, Eigen::Ref<VectorX<Scalar>> y) {

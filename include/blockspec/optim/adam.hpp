@@ -40,8 +40,8 @@ struct AdamOptions {
   void validate(const std::string& where) const {
     detail::require_in(beta1, 0.0, 0.999999999, where, "beta1");
     detail::require_in(beta2, 0.0, 1.0, where, "beta2");
-    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0");
-    detail::require(std::isfinite(weight_decay) && weight_decay >= 0.0, where, "weight_decay must be finite and >= 0");
+    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0, got " + detail::format_double(eps));
+    detail::require(std::isfinite(weight_decay) && weight_decay >= 0.0, where, "weight_decay must be finite and >= 0, got " + detail::format_double(weight_decay));
   }
 };
 

@@ -30,8 +30,8 @@ struct NagGsOptions {
   double gamma = 1.0;  ///< initial gamma, > 0
 
   void validate(const std::string& where) const {
-    detail::require(std::isfinite(mu) && mu > 0.0, where, "mu must be finite and > 0");
-    detail::require(std::isfinite(gamma) && gamma > 0.0, where, "gamma must be finite and > 0");
+    detail::require(std::isfinite(mu) && mu > 0.0, where, "mu must be finite and > 0, got " + detail::format_double(mu));
+    detail::require(std::isfinite(gamma) && gamma > 0.0, where, "gamma must be finite and > 0, got " + detail::format_double(gamma));
   }
 };
 

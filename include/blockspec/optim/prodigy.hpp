@@ -35,8 +35,8 @@ struct ProdigyOptions {
   void validate(const std::string& where) const {
     detail::require_in(beta1, 0.0, 0.999999999, where, "beta1");
     detail::require_in(beta2, 0.0, 0.999999999, where, "beta2");
-    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0");
-    detail::require(std::isfinite(d0) && d0 > 0.0, where, "d0 must be finite and > 0");
+    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0, got " + detail::format_double(eps));
+    detail::require(std::isfinite(d0) && d0 > 0.0, where, "d0 must be finite and > 0, got " + detail::format_double(d0));
   }
 };
 

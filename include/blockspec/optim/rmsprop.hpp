@@ -25,7 +25,7 @@ struct RmsPropOptions {
 
   void validate(const std::string& where) const {
     detail::require_in(alpha, 0.0, 0.999999999, where, "alpha");
-    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0");
+    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0, got " + detail::format_double(eps));
   }
 };
 
@@ -52,7 +52,7 @@ struct AdagradOptions {
   double eps = 1e-10;
 
   void validate(const std::string& where) const {
-    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0");
+    detail::require(std::isfinite(eps) && eps >= 0.0, where, "eps must be finite and >= 0, got " + detail::format_double(eps));
   }
 };
 

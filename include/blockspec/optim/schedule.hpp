@@ -66,9 +66,9 @@ struct Schedule {
     detail::require(decay >= 0, where, "decay must be >= 0, got " + std::to_string(decay));
     detail::require(std::isfinite(final_factor) && final_factor >= 0.0 && final_factor <= 1.0, where,
                     "final_factor must be in [0, 1], got " + detail::format_double(final_factor));
-    if (kind == ScheduleKind::linear_warmup) detail::require(warmup > 0, where, "linear_warmup needs warmup > 0");
-    if (kind == ScheduleKind::cosine) detail::require(decay > 0, where, "cosine needs decay > 0");
-    if (kind == ScheduleKind::warmup_stable_decay) detail::require(decay > 0, where, "warmup_stable_decay needs decay > 0");
+    if (kind == ScheduleKind::linear_warmup) detail::require(warmup > 0, where, "linear_warmup needs warmup > 0, got " + std::to_string(warmup));
+    if (kind == ScheduleKind::cosine) detail::require(decay > 0, where, "cosine needs decay > 0, got " + std::to_string(decay));
+    if (kind == ScheduleKind::warmup_stable_decay) detail::require(decay > 0, where, "warmup_stable_decay needs decay > 0, got " + std::to_string(decay));
   }
 
   /// The factor of 0-based step i (see the file comment).

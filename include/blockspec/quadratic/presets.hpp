@@ -100,8 +100,8 @@ struct MeasuredOptions {
 
   void validate() const {
     detail::require(block_size > 0, "MeasuredOptions", "block_size must be positive, got " + std::to_string(block_size));
-    detail::require(std::isfinite(lo) && lo > 0.0, "MeasuredOptions", "lo must be positive (H must be positive definite)");
-    detail::require(std::isfinite(hi) && hi > lo, "MeasuredOptions", "hi must be finite and > lo");
+    detail::require(std::isfinite(lo) && lo > 0.0, "MeasuredOptions", "lo must be positive (H must be positive definite), got " + detail::format_double(lo));
+    detail::require(std::isfinite(hi) && hi > lo, "MeasuredOptions", "hi must be finite and > lo, got " + detail::format_double(hi));
   }
 };
 

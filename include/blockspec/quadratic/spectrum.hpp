@@ -78,7 +78,8 @@ using SpectrumSpec =
 namespace detail {
 
 inline void require_range(double lo, double hi, bool positive, const std::string& where) {
-  require(std::isfinite(lo) && std::isfinite(hi), where, "lo and hi must be finite");
+  require(std::isfinite(lo) && std::isfinite(hi), where,
+          "lo and hi must be finite, got lo = " + detail::format_double(lo) + ", hi = " + detail::format_double(hi));
   require(lo <= hi, where, "lo must be <= hi, got lo = " + detail::format_double(lo) + ", hi = " + detail::format_double(hi));
   if (positive) require(lo > 0.0, where, "lo must be positive, got " + detail::format_double(lo));
 }
@@ -143,7 +144,8 @@ inline Eigen::VectorXd sample_spectrum(const SpectrumSpec& spec, std::uint64_t s
   for (Eigen::Index i = 0; i < b.size - n_out; ++i) v[i] = b.bulk_lo + (b.bulk_hi - b.bulk_lo) * rng.uniform();
   for (Eigen::Index i = 0; i < n_out; ++i) {
     detail::require(std::isfinite(b.outliers[static_cast<std::size_t>(i)]), "BulkOutlierSpectrum",
-                    "outliers must be finite");
+                    "outliers must be finite, got outliers[" + std::to_string(i) + "] = " +
+                        detail::format_double(b.outliers[static_cast<std::size_t>(i)]));
     v[b.size - n_out + i] = b.outliers[static_cast<std::size_t>(i)];
   }
   return detail::sorted(std::move(v));
@@ -198,7 +200,8 @@ inline BlockSpectrum quantile_spectrum(std::string name, const Eigen::VectorXd& 
   double total = 0.0;
   for (Eigen::Index i = 0; i < nodes.size(); ++i) {
     const double w = weights.size() ? weights[i] : 1.0;
-    detail::require(std::isfinite(w) && w >= 0.0, where, "weights must be finite and non-negative");
+    detail::require(std::isfinite(w) && w >= 0.0, where,
+                    "weights must be finite and non-negative, got weights[" + std::to_string(i) + "] = " + detail::format_double(w));
     pts[static_cast<std::size_t>(i)] = {nodes[i], w};
     total += w;
   }

@@ -251,9 +251,10 @@ struct DensityOptions {
                     "padding.value must be finite and >= 0, got " + detail::format_double(padding.value));
     detail::require(std::isfinite(linthresh) && linthresh >= 0.0, where,
                     "linthresh must be finite and >= 0 (0 = automatic), got " + detail::format_double(linthresh));
-    detail::require(kernel == KernelKind::gaussian || kernel == KernelKind::cauchy, where, "unknown kernel kind");
+    detail::require(kernel == KernelKind::gaussian || kernel == KernelKind::cauchy, where,
+                    "kernel is not a KernelKind value, got " + std::to_string(static_cast<int>(kernel)));
     detail::require(grid == GridKind::linear || grid == GridKind::log || grid == GridKind::symlog, where,
-                    "unknown grid kind");
+                    "grid is not a GridKind value, got " + std::to_string(static_cast<int>(grid)));
   }
 };
 

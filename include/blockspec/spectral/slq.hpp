@@ -72,6 +72,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <type_traits>
@@ -349,6 +350,7 @@ SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o, const IP&
   q.requested_steps = o.steps;
   q.reorth = o.reorth;
   q.steps_clamped = static_cast<Eigen::Index>(o.steps) > q.n;
+  q.epsilon = static_cast<double>(std::numeric_limits<operator_scalar_t<Op>>::epsilon());
   return q;
 }
 
@@ -412,13 +414,13 @@ struct AdaptiveOptions {
                     "max_probes must be >= min_probes, got " + std::to_string(max_probes) + " < " +
                         std::to_string(min_probes));
     detail::require(std::isfinite(abs_tolerance) && abs_tolerance >= 0.0, where,
-                    "abs_tolerance must be finite and >= 0");
+                    "abs_tolerance must be finite and >= 0, got " + detail::format_double(abs_tolerance));
     detail::require(std::isfinite(rel_tolerance) && rel_tolerance >= 0.0, where,
-                    "rel_tolerance must be finite and >= 0");
+                    "rel_tolerance must be finite and >= 0, got " + detail::format_double(rel_tolerance));
     detail::require(abs_tolerance > 0.0 || rel_tolerance > 0.0, where,
-                    "abs_tolerance or rel_tolerance must be positive");
+                    "abs_tolerance or rel_tolerance must be positive, got both 0");
     detail::require(std::isfinite(confidence) && confidence > 0.0 && confidence < 1.0, where,
-                    "confidence must be in (0, 1)");
+                    "confidence must be in (0, 1), got " + detail::format_double(confidence));
   }
 };
 

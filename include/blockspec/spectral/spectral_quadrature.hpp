@@ -20,6 +20,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace blockspec {
@@ -70,6 +71,8 @@ struct SpectralQuadrature {
   bool steps_clamped = false;          ///< the requested steps exceeded n and were clamped to n
   std::int64_t matvecs = 0;            ///< products with H, all probes
   SlqStatus status = SlqStatus::completed;
+  /// Machine epsilon of the operator's scalar (float: 1.2e-7); scales singular_tolerance().
+  double epsilon = std::numeric_limits<double>::epsilon();
 
   int size() const noexcept { return static_cast<int>(probes.size()); }
   bool empty() const noexcept { return probes.empty(); }

@@ -86,8 +86,10 @@ inline Estimate estimate_from_samples(std::span<const double> samples, double co
   detail::require(!samples.empty(), "trace_estimate", "there are no samples (no probes)");
   const auto k = static_cast<double>(samples.size());
   double mean = 0.0;
-  for (double x : samples) {
-    detail::require(std::isfinite(x), "trace_estimate", "a sample is not finite");
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const double x = samples[i];
+    detail::require(std::isfinite(x), "trace_estimate",
+                    "sample " + std::to_string(i) + " is not finite, got " + detail::format_double(x));
     mean += x;
   }
   mean /= k;
@@ -174,9 +176,9 @@ void check_quadrature(const SpectralQuadrature& q, F& f, std::span<const double>
   e.quadrature_warning = std::isfinite(e.std_error) && e.quadrature_change > std::max(e.std_error, floor);
   if (e.quadrature_warning)
     e.warning = "the quadrature has not converged: the estimate from half of the " + std::to_string(steps) +
-                " Lanczos steps is " + format_double(e.half_steps_value) + ", a change of " +
-                format_double(e.quadrature_change) + ", more than the probe standard error " +
-                format_double(e.std_error) + "; the interval covers the probe error only, so raise steps";
+                " Lanczos steps is " + detail::format_double(e.half_steps_value) + ", a change of " +
+                detail::format_double(e.quadrature_change) + ", more than the probe standard error " +
+                detail::format_double(e.std_error) + "; the interval covers the probe error only, so raise steps";
 }
 
 }  // namespace detail
@@ -204,7 +206,7 @@ void check_nodes(const SpectralQuadrature& q, Pred ok, const char* where, const 
     for (Eigen::Index j = 0; j < q.probes[i].nodes.size(); ++j)
       if (!ok(q.probes[i].nodes[j]))
         throw invalid_argument(std::string(where) + ": probe " + std::to_string(i) + " has the Ritz value " +
-                               format_double(q.probes[i].nodes[j]) + "; " + why);
+                               detail::format_double(q.probes[i].nodes[j]) + "; " + why);
 }
 }  // namespace detail
 
@@ -213,7 +215,8 @@ struct Trace {
   double operator()(double x) const noexcept { return x; }
 };
 
-/// The tolerance below which a Ritz value counts as zero: n eps |H|, with |H| estimated by the
+/// The tolerance below which a Ritz value counts as zero: n eps |H| (eps of the operator's scalar,
+/// q.epsilon: a float operator's rounding is 5e8 times double's), with |H| estimated by the
 /// largest of the probes' norm estimates and |Ritz values| (each a lower bound on |H|). A Ritz
 /// value within it of 0 is rounding noise of a (numerically) singular H, not evidence of a tiny
 /// eigenvalue, so the functionals singular at 0 refuse it.
@@ -223,12 +226,12 @@ inline double singular_tolerance(const SpectralQuadrature& q) {
     norm = std::max(norm, p.norm_estimate);
     if (p.nodes.size() > 0) norm = std::max({norm, std::abs(p.nodes[0]), std::abs(p.nodes[p.nodes.size() - 1])});
   }
-  return static_cast<double>(std::max<Eigen::Index>(q.n, 1)) * std::numeric_limits<double>::epsilon() * norm;
+  return static_cast<double>(std::max<Eigen::Index>(q.n, 1)) * q.epsilon * norm;
 }
 
 namespace detail {
 inline std::string singular_message(double tau) {
-  return "it is within the singularity tolerance n eps |H| = " + format_double(tau) +
+  return "it is within the singularity tolerance n eps |H| = " + detail::format_double(tau) +
          " of 0, so H looks singular at that tolerance (its smallest eigenvalue is indistinguishable from 0 in "
          "double precision) and f is singular at 0: the estimate would be meaningless";
 }

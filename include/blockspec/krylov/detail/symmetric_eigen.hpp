@@ -28,7 +28,8 @@ namespace blockspec::detail {
 /// `a` (its lower triangle). Throws numerical_error when the tridiagonal solver does not converge.
 inline TridiagonalEigen symmetric_eigen(Eigen::MatrixXd a, bool vectors = true) {
   const Eigen::Index n = a.rows();
-  require(n > 0 && a.cols() == n, "symmetric_eigen", "the matrix must be square and not empty");
+  require(n > 0 && a.cols() == n, "symmetric_eigen",
+          "the matrix must be square and not empty, got " + std::to_string(n) + " x " + std::to_string(a.cols()));
   a.triangularView<Eigen::StrictlyUpper>() = a.transpose();
   require(a.allFinite(), "symmetric_eigen", "the matrix has a non-finite entry");
   std::vector<Eigen::VectorXd> reflectors;  // v_k of H_k = I - beta_k v_k v_k' (acting on rows k+1..n-1)
