@@ -23,6 +23,7 @@
 // gradient norm, per-block gradient norms), summary.csv, eigenvalues.csv, and loss.png through
 // examples/plot_quadratic.py when python3 with matplotlib is available. A progress bar goes to stderr
 // when it is a terminal (or with --progress).
+#include "cli/quadratic_lab_args.hpp"
 #include "quadratic_output.hpp"
 
 #include <blockspec/io/csv.hpp>
@@ -46,70 +47,8 @@
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, sep)) out.push_back(item);
-  return out;
-}
-
-double to_double(const std::string& s, const std::string& what) {
-  try {
-    std::size_t pos = 0;
-    const double v = std::stod(s, &pos);
-    if (pos == s.size()) return v;
-  } catch (const std::exception&) {
-  }
-  throw blockspec::invalid_argument("--block: '" + s + "' is not a number (" + what + ")");
-}
-
-/// Parses [NAME=]KIND:ARGS (see the file comment) into a spectrum specification.
-blockspec::BlockSpectrum parse_block(const std::string& text, std::size_t index, std::uint64_t seed) {
-  std::string name = "block" + std::to_string(index), spec = text;
-  if (const auto eq = text.find('='); eq != std::string::npos) {
-    name = text.substr(0, eq);
-    spec = text.substr(eq + 1);
-  }
-  const auto parts = split(spec, ':');
-  const std::string kind = parts.empty() ? "" : parts[0];
-  auto need = [&](std::size_t n) {
-    if (parts.size() != n)
-      throw blockspec::invalid_argument("--block '" + text + "': " + kind + " takes " + std::to_string(n - 1) +
-                                        " ':'-separated fields");
-  };
-  auto list = [&](const std::string& s) {
-    std::vector<double> v;
-    for (const auto& x : split(s, ',')) v.push_back(to_double(x, "list entry"));
-    return v;
-  };
-  auto size = [&](const std::string& s) { return static_cast<Eigen::Index>(to_double(s, "size")); };
-  blockspec::SpectrumSpec sp;
-  if (kind == "explicit") {
-    need(2);
-    const auto v = list(parts[1]);
-    sp = blockspec::ExplicitSpectrum{Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()))};
-  } else if (kind == "uniform") {
-    need(4);
-    sp = blockspec::UniformSpectrum{size(parts[1]), to_double(parts[2], "lo"), to_double(parts[3], "hi")};
-  } else if (kind == "loguniform") {
-    need(4);
-    sp = blockspec::LogUniformSpectrum{size(parts[1]), to_double(parts[2], "lo"), to_double(parts[3], "hi")};
-  } else if (kind == "powerlaw") {
-    need(5);
-    sp = blockspec::PowerLawSpectrum{size(parts[1]), to_double(parts[2], "lo"), to_double(parts[3], "hi"),
-                                     to_double(parts[4], "exponent")};
-  } else if (kind == "bulk") {
-    need(5);
-    sp = blockspec::BulkOutlierSpectrum{size(parts[1]), to_double(parts[2], "lo"), to_double(parts[3], "hi"),
-                                        list(parts[4])};
-  } else {
-    throw blockspec::invalid_argument("--block '" + text +
-                                      "': unknown kind (explicit, uniform, loguniform, powerlaw, bulk)");
-  }
-  blockspec::Rng block_seed(seed, 1000 + index);
-  return blockspec::block_spectrum(name, sp, block_seed());
-}
+using quadratic_lab_cli::parse_block;
+using quadratic_lab_cli::to_double;
 
 struct Settings {
   int paper_case = 0;
@@ -148,9 +87,7 @@ std::vector<blockspec::BlockSpectrum> make_spectra(const Settings& s) {
   const double lo = s.map_range.empty() ? 1.0 : s.map_range[0];
   const double hi = s.map_range.empty() ? blockspec::paper_condition_number : s.map_range[1];
   if (!s.measured.empty()) {
-    std::vector<blockspec::MeasuredSpectrum> m;
-    for (const auto& f : s.measured)
-      m.push_back({std::filesystem::path(f).stem().string(), blockspec::read_npy_vector(f), {}});
+    const auto m = quadratic_lab_cli::load_measured(s.measured);
     return blockspec::measured_block_spectra(m, {.block_size = s.block_size, .lo = lo, .hi = hi});
   }
   std::vector<blockspec::BlockSpectrum> out;

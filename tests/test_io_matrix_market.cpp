@@ -97,3 +97,31 @@ TEST_CASE("matrix_market: malformed files name the line and the field") {
   CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(std::filesystem::path("/nonexistent/x.mtx")),
                        doctest::Contains("cannot open"), blockspec::io_error);
 }
+
+TEST_CASE("matrix_market: a huge declared size is refused before allocating, and the limit can be raised") {
+  // Before the fix these 3-line files made the reader allocate 7-10 GB (Eigen's index arrays for the
+  // declared 2^31 - 1 columns); now the size line is checked against MatrixMarketReadOptions first.
+  blockspec::test::TempDir dir("mm-huge");
+  const std::string head = "%%MatrixMarket matrix coordinate real general\n";
+  const auto square = dir.write("square.mtx", head + "2147483647 2147483647 1\n1 1 1.0\n");
+  const auto wide = dir.write("wide.mtx", head + "1 2147483647 0\n");
+  const auto many = dir.write("many.mtx", head + "2 2 1000000000\n1 1 1.0\n");
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(square), doctest::Contains("rows: 2147483647 is not in [1, 67108864]"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(square), doctest::Contains("max_dimension"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(wide), doctest::Contains("cols: 2147483647"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(many), doctest::Contains("entries: 1000000000 exceeds the limit"),
+                       blockspec::invalid_argument);
+  // A raised limit reads a file the default refuses; the stored entries are what the file holds.
+  const auto tall = dir.write("tall.mtx", head + "100 1 1\n100 1 2.5\n");
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(tall, {.max_dimension = 50}), doctest::Contains("rows: 100"),
+                       blockspec::invalid_argument);
+  const auto A = blockspec::read_matrix_market(tall, {.max_dimension = 100});
+  CHECK(A.rows() == 100);
+  CHECK(A.nonZeros() == 1);
+  CHECK(A.coeff(99, 0) == 2.5);
+  CHECK_THROWS_WITH_AS(blockspec::read_matrix_market(tall, {.max_dimension = 0}), doctest::Contains("max_dimension"),
+                       blockspec::invalid_argument);
+}

@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "support/reference_matrices.hpp"
 
 using blockspec::Block;
@@ -106,5 +108,26 @@ TEST_CASE("a block may carry a tensor shape whose extents multiply to its size")
   CHECK_THROWS_WITH_AS(BlockPartition({{"w", 0, 12, {5, 2}}}, 12), doctest::Contains("multiply to 10, not size 12"),
                        blockspec::invalid_argument);
   CHECK_THROWS_WITH_AS(BlockPartition({{"w", 0, 12, {12, 0}}}, 12), doctest::Contains("extent must be positive"),
+                       blockspec::invalid_argument);
+}
+
+TEST_CASE("offsets and sizes near the index limit are refused without signed overflow") {
+  // Before the fix, offset + size wrapped around (UBSan: signed overflow) and the block was accepted.
+  const Eigen::Index big = std::numeric_limits<Eigen::Index>::max();
+  CHECK_THROWS_WITH_AS(BlockPartition({{"a", 0, 2}, {"b", big - 1, 4}}, 10), doctest::Contains("'b'): offset"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(BlockPartition({{"a", big, big}}, big), doctest::Contains("outside"),
+                       blockspec::invalid_argument);
+  CHECK(Block{"x", big - 4, 4}.inside(big));
+  CHECK_FALSE(Block{"x", big - 3, 4}.inside(big));
+  CHECK_THROWS_WITH_AS(BlockPartition::from_sizes({{"a", big}, {"b", 2}}), doctest::Contains("overflows"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(BlockPartition::uniform(3, big / 2), doctest::Contains("overflows"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(BlockPartition::uniform(3, 0), doctest::Contains("size must be positive, got 0"),
+                       blockspec::invalid_argument);
+  const Eigen::MatrixXd eye = Eigen::MatrixXd::Identity(5, 5);
+  auto op = blockspec::dense_operator(eye);
+  CHECK_THROWS_WITH_AS(blockspec::principal_block(op, Block{"w", big - 1, 4}), doctest::Contains("'w' offset"),
                        blockspec::invalid_argument);
 }

@@ -186,3 +186,12 @@ TEST_CASE("BlockQuadratic: bad input is a clear error") {
   CHECK_THROWS_WITH_AS((void)q.gradient(Eigen::VectorXd::Zero(3)), doctest::Contains("w has length 3"),
                        invalid_argument);
 }
+
+TEST_CASE("BlockQuadratic::principal_block: offset + size past the index range is refused without overflow") {
+  // Before the fix offset + size wrapped to a negative end and the block was accepted (UBSan: signed overflow).
+  const auto q = make_block_quadratic(three_blocks(), 2);
+  const Eigen::Index big = std::numeric_limits<Eigen::Index>::max();
+  const Block wrap{"wrap", big - 1, 4};
+  CHECK_THROWS_WITH_AS(q.principal_block(wrap), doctest::Contains("'wrap' offset"), invalid_argument);
+  CHECK_THROWS_WITH_AS(principal_block(q, wrap), doctest::Contains("size 4"), invalid_argument);
+}

@@ -14,6 +14,12 @@
 // the line number and the field. Not supported: the array format, complex
 // and hermitian fields, skew-symmetric matrices (blockspec's operators are
 // real symmetric). Cost: one pass, O(NNZ log NNZ) to assemble.
+// Limits: an Eigen sparse matrix costs O(rows + cols) memory even when empty,
+// so a declared size above MatrixMarketReadOptions::max_dimension (default
+// 2^26 = 67,108,864) or a declared entry count above max_entries (default
+// 2^28) is refused before anything is allocated; raise them in the options.
+// Memory for entries grows with the entries actually read, never with the
+// count the size line declares.
 #pragma once
 
 #include <blockspec/error.hpp>
@@ -100,10 +106,24 @@ inline std::string mm_lower(std::string_view s) {
 
 }  // namespace detail
 
+/// Limits read_matrix_market enforces on what a file declares, before it allocates.
+struct MatrixMarketReadOptions {
+  /// Largest rows or cols accepted (at most 2^31 - 1, Eigen's int index). The
+  /// matrix needs about 4 * (rows + cols) bytes of index arrays even with no entries.
+  long long max_dimension = 1LL << 26;
+  /// Largest entry count accepted on the size line (at most (2^31 - 1) / 2 for a symmetric file).
+  long long max_entries = 1LL << 28;
+};
+
 /// Reads a Matrix Market coordinate matrix (real, integer or pattern; general
 /// or symmetric) from a stream; `source` names it in error messages.
 /// Example: `std::istringstream s(text); auto A = blockspec::read_matrix_market(s, "inline");`
-inline Eigen::SparseMatrix<double> read_matrix_market(std::istream& in, const std::string& source = "<stream>") {
+inline Eigen::SparseMatrix<double> read_matrix_market(std::istream& in, const std::string& source = "<stream>",
+                                                      const MatrixMarketReadOptions& options = {}) {
+  detail::require(options.max_dimension > 0, "read_matrix_market",
+                  "max_dimension must be positive, got " + std::to_string(options.max_dimension));
+  detail::require(options.max_entries >= 0, "read_matrix_market",
+                  "max_entries must be non-negative, got " + std::to_string(options.max_entries));
   detail::MmReader rd{in, source};
   std::string line;
   if (!rd.next(line)) {
@@ -138,17 +158,26 @@ inline Eigen::SparseMatrix<double> read_matrix_market(std::istream& in, const st
   const long long rows = rd.integer(size[0], "rows"), cols = rd.integer(size[1], "cols"),
                   nnz = rd.integer(size[2], "entries");
   constexpr long long max_index = std::numeric_limits<int>::max();  // Eigen::SparseMatrix<double> uses int indices
-  if (rows <= 0 || rows > max_index) rd.fail("rows", std::to_string(rows) + " is not in [1, " + std::to_string(max_index) + "]");
-  if (cols <= 0 || cols > max_index) rd.fail("cols", std::to_string(cols) + " is not in [1, " + std::to_string(max_index) + "]");
+  const long long max_dim = std::min(max_index, options.max_dimension);
+  const auto dim_limit = [&](long long v) {
+    return " is not in [1, " + std::to_string(max_dim) + "]" +
+           (v > max_dim && max_dim < max_index ? " (MatrixMarketReadOptions::max_dimension; raise it to read this file)"
+                                               : "");
+  };
+  if (rows <= 0 || rows > max_dim) rd.fail("rows", std::to_string(rows) + dim_limit(rows));
+  if (cols <= 0 || cols > max_dim) rd.fail("cols", std::to_string(cols) + dim_limit(cols));
   if (nnz < 0) rd.fail("entries", std::to_string(nnz) + " is negative");
   if (symmetric && rows != cols)
     rd.fail("rows", "a symmetric matrix must be square, got " + std::to_string(rows) + " x " + std::to_string(cols));
   if (nnz > max_index / (symmetric ? 2 : 1)) rd.fail("entries", std::to_string(nnz) + " is too many for Eigen's int indices");
+  if (nnz > options.max_entries)
+    rd.fail("entries", std::to_string(nnz) + " exceeds the limit " + std::to_string(options.max_entries) +
+                           " (MatrixMarketReadOptions::max_entries; raise it to read this file)");
 
   std::vector<Eigen::Triplet<double>> triplets;
-  // Reserve what the header promises, but never more than a modest amount
-  // before the entries are actually read (a corrupt count must not allocate).
-  triplets.reserve(static_cast<std::size_t>(std::min<long long>(nnz, 1 << 20)) * (symmetric ? 2 : 1));
+  // Memory follows the entries actually read: only a small reservation is
+  // made from the declared count (a corrupt count must not allocate).
+  triplets.reserve(static_cast<std::size_t>(std::min<long long>(nnz, 4096)) * (symmetric ? 2 : 1));
   const std::size_t expect_fields = pattern ? 2 : 3;
   long long read = 0;
   while (rd.next(line)) {
@@ -190,10 +219,11 @@ inline Eigen::SparseMatrix<double> read_matrix_market(std::istream& in, const st
 
 /// Reads a Matrix Market file (see the stream overload).
 /// Example: `Eigen::SparseMatrix<double> A = blockspec::read_matrix_market("bcsstk01.mtx");`
-inline Eigen::SparseMatrix<double> read_matrix_market(const std::filesystem::path& file) {
+inline Eigen::SparseMatrix<double> read_matrix_market(const std::filesystem::path& file,
+                                                      const MatrixMarketReadOptions& options = {}) {
   std::ifstream in(file);
   if (!in) throw io_error("read_matrix_market: cannot open '" + file.string() + "'");
-  return read_matrix_market(in, file.string());
+  return read_matrix_market(in, file.string(), options);
 }
 
 /// How write_matrix_market stores a matrix.

@@ -13,6 +13,7 @@
 #include <blockspec/operator/concepts.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <unordered_set>
 #include <utility>
@@ -32,7 +33,11 @@ struct Block {
   Eigen::Index size = 0;
   std::vector<Eigen::Index> shape{};
 
+  /// offset + size; call it only on a block known to lie inside some [0, n) (see inside()).
   Eigen::Index end() const noexcept { return offset + size; }
+  /// True when size > 0 and [offset, offset + size) lies inside [0, n); computed
+  /// without forming offset + size, so it cannot overflow.
+  bool inside(Eigen::Index n) const noexcept { return size > 0 && offset >= 0 && size <= n && offset <= n - size; }
   /// Rows of the block viewed as a matrix: shape[0], or size for a vector block.
   Eigen::Index matrix_rows() const noexcept { return shape.empty() ? size : shape.front(); }
   /// Columns of the block viewed as a matrix: the product of the other extents, or 1.
@@ -76,9 +81,9 @@ class BlockPartition {
                         id + ": the shape's extents multiply to " + std::to_string(prod) + ", not size " +
                             std::to_string(b.size));
       }
-      detail::require(b.offset >= 0 && b.end() <= n_, where,
-                      id + ": range [" + std::to_string(b.offset) + ", " + std::to_string(b.end()) +
-                          ") is outside [0, " + std::to_string(n_) + ")");
+      detail::require(b.inside(n_), where,
+                      id + ": offset " + std::to_string(b.offset) + " + size " + std::to_string(b.size) +
+                          " is outside [0, " + std::to_string(n_) + ")");
       detail::require(b.offset >= prev_end, where,
                       id + ": overlaps the previous block or is out of order (offset " + std::to_string(b.offset) +
                           " < " + std::to_string(prev_end) + ")");
@@ -93,6 +98,9 @@ class BlockPartition {
     std::vector<Block> blocks;
     Eigen::Index offset = 0;
     for (const auto& [name, size] : named_sizes) {
+      detail::require(size <= std::numeric_limits<Eigen::Index>::max() - offset, "BlockPartition::from_sizes",
+                      "block '" + name + "': size " + std::to_string(size) + " after offset " +
+                          std::to_string(offset) + " overflows the index type");
       blocks.push_back({name, offset, size});
       offset += std::max<Eigen::Index>(size, 0);
     }
@@ -102,6 +110,10 @@ class BlockPartition {
   /// `count` contiguous blocks of `size` each, named prefix0, prefix1, ...
   static BlockPartition uniform(int count, Eigen::Index size, const std::string& prefix = "block") {
     detail::require(count > 0, "BlockPartition::uniform", "count must be positive, got " + std::to_string(count));
+    detail::require(size > 0, "BlockPartition::uniform", "size must be positive, got " + std::to_string(size));
+    detail::require(size <= std::numeric_limits<Eigen::Index>::max() / count, "BlockPartition::uniform",
+                    "count " + std::to_string(count) + " x size " + std::to_string(size) +
+                        " overflows the index type");
     std::vector<std::pair<std::string, Eigen::Index>> named;
     for (int i = 0; i < count; ++i) named.emplace_back(prefix + std::to_string(i), size);
     return from_sizes(named);
@@ -150,9 +162,9 @@ class PrincipalBlockOperator {
   template <class O>
   PrincipalBlockOperator(O&& op, Block block) : op_(std::forward<O>(op)), block_(std::move(block)) {
     const Eigen::Index n = op_.rows();
-    detail::require(block_.size > 0 && block_.offset >= 0 && block_.end() <= n, "principal_block",
-                    "block '" + block_.name + "' [" + std::to_string(block_.offset) + ", " +
-                        std::to_string(block_.end()) + ") is empty or outside the operator's [0, " +
+    detail::require(block_.inside(n), "principal_block",
+                    "block '" + block_.name + "' offset " + std::to_string(block_.offset) + " + size " +
+                        std::to_string(block_.size) + " is empty or outside the operator's [0, " +
                         std::to_string(n) + ")");
   }
   Eigen::Index rows() const noexcept { return block_.size; }
@@ -206,8 +218,10 @@ template <class Op>
   requires LinearOperator<std::remove_reference_t<Op>>
 auto principal_block(Op&& op, const Block& block) {
   if constexpr (requires { op.principal_block(block); }) {
-    detail::require(block.size > 0 && block.offset >= 0 && block.end() <= op.rows(), "principal_block",
-                    "block '" + block.name + "' is empty or outside the operator");
+    detail::require(block.inside(op.rows()), "principal_block",
+                    "block '" + block.name + "' offset " + std::to_string(block.offset) + " + size " +
+                        std::to_string(block.size) + " is empty or outside the operator's [0, " +
+                        std::to_string(op.rows()) + ")");
     return op.principal_block(block);
   } else {
     return PrincipalBlockOperator<detail::stored_t<Op>>(std::forward<Op>(op), block);

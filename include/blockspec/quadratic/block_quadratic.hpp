@@ -160,8 +160,9 @@ class BlockQuadratic {
   /// H_ll for any block inside [0, n) as a dense operator owning a copy (block.size^2 entries).
   /// Example: `auto Hl = blockspec::principal_block(q, q.partition()[0]);`
   DenseOperator<MatrixX<S>> principal_block(const Block& block) const {
-    detail::require(block.size > 0 && block.offset >= 0 && block.end() <= rows(), "BlockQuadratic::principal_block",
-                    "block '" + block.name + "' is empty or outside [0, " + std::to_string(rows()) + ")");
+    detail::require(block.inside(rows()), "BlockQuadratic::principal_block",
+                    "block '" + block.name + "' offset " + std::to_string(block.offset) + " + size " +
+                        std::to_string(block.size) + " is empty or outside [0, " + std::to_string(rows()) + ")");
     MatrixX<S> m = MatrixX<S>::Zero(block.size, block.size);
     for (std::size_t l = 0; l < blocks_.size(); ++l) {
       const Block& b = partition_[l];
