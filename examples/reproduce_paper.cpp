@@ -155,6 +155,16 @@ std::string fair_claims(const FairTable& t) {
       }
       out += buf;
     }
+    // Does any non-adaptive baseline beat Adam outright on the homogeneous case?
+    for (const char* base : {"heavy_ball_tuned", "nesterov_tuned", "nesterov_theory", "heavy_ball_polyak"}) {
+      const double b = t.at(hom, base).median(), a = t.at(hom, "adam").median();
+      if (std::isfinite(b) && std::isfinite(a) && b < a) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "  case %d (homogeneous): %s beats Adam outright (%.0f vs %.0f median steps)\n", hom,
+                      base, b, a);
+        out += buf;
+      }
+    }
   }
   return out;
 }
