@@ -9,6 +9,7 @@
 #include <doctest/doctest.h>
 
 #include <array>
+#include <cmath>
 
 using namespace blockspec;
 using namespace blockspec::lab;
@@ -100,4 +101,34 @@ TEST_CASE("paper results: the GD/Adam step ratio is >= 3x larger on each heterog
     CAPTURE(ratio_hom);
     CHECK(ratio_het >= 3.0 * ratio_hom);
   }
+}
+
+TEST_CASE("fair_study: every method reported; theory-set parameters as derived; tuned never NaN silently") {
+  // Case 3, seed 0, no refinement (the CI demo's setting); a 30,000-step cap keeps it short.
+  const auto q = paper_case(3, 0);
+  FairStudyOptions o;
+  o.max_steps = 30000;
+  o.refine_points = 0;
+  const auto s = fair_study(q, o);
+  REQUIRE(s.entries.size() == fair_methods().size());
+  // Case 3's eigenvalues are 1..5000 exactly; Lanczos on 9 x 9 finds them to ~1e-10 relative.
+  CHECK(s.lambda_min == doctest::Approx(1.0).epsilon(1e-8));
+  CHECK(s.lambda_max == doctest::Approx(5000.0).epsilon(1e-8));
+  const auto& hb = s.at("heavy_ball_polyak");
+  const double rk = std::sqrt(5000.0);
+  CHECK(hb.lr == doctest::Approx(4.0 / std::pow(std::sqrt(5000.0) + 1.0, 2)).epsilon(1e-6));
+  CHECK(*hb.beta == doctest::Approx(std::pow((rk - 1) / (rk + 1), 2)).epsilon(1e-6));
+  for (const auto& e : s.entries) {
+    CAPTURE(e.method);
+    CHECK_FALSE(e.message.empty());
+    if (e.steps >= 0) CHECK(std::isfinite(e.lr));
+    if (e.tuned && e.steps < 0) CHECK(e.message.find("none of lr in [") != std::string::npos);
+  }
+  // Polyak's heavy ball needs O(sqrt(kappa) log(1/eps)) steps, GD O(kappa log(1/eps)): with
+  // kappa = 5000 heavy ball must be at least 10x faster than GD at 2/(L + mu).
+  REQUIRE(s.at("gd_theory").steps > 0);
+  REQUIRE(hb.steps > 0);
+  CHECK(10 * hb.steps < s.at("gd_theory").steps);
+  // The tuned heavy ball (beta grid up to 0.99) must beat plain GD at its theory step for the same reason.
+  CHECK(s.at("heavy_ball_tuned").steps < s.at("gd_theory").steps);
 }

@@ -270,3 +270,52 @@ TEST_CASE("run and tune: bad input is a clear error") {
   CHECK_THROWS_WITH_AS(tune_learning_rate(q, [] { return Gd(); }, {.lr_min = std::nan("")}),
                        doctest::Contains("lr_min"), invalid_argument);
 }
+
+TEST_CASE("tune_learning_rate: refinement adds rates around the best grid rate and never does worse") {
+  const auto q = small_problem();
+  const TuneOptions coarse{.lr_min = 1e-3, .lr_max = 1.0, .points_per_decade = 2, .run = {.max_steps = 3000}};
+  TuneOptions fine = coarse;
+  fine.refine_points = 3;
+  const auto c = tune_learning_rate(q, [] { return Gd(); }, coarse);
+  const auto f = tune_learning_rate(q, [] { return Gd(); }, fine);
+  REQUIRE(c.reached());
+  REQUIRE(f.reached());
+  // The refined search contains the coarse grid, so its best cannot be worse; the 6 extra rates lie
+  // strictly between the best coarse rate's neighbours (a factor 10^(1/2) either side).
+  CHECK(f.best_steps <= c.best_steps);
+  CHECK(f.lrs.size() == c.lrs.size() + 6);
+  for (std::size_t i = 1; i < f.lrs.size(); ++i) CHECK(f.lrs[i] > f.lrs[i - 1]);  // sorted by rate
+  CHECK(*f.best_lr > *c.best_lr / std::sqrt(10.0));
+  CHECK(*f.best_lr < *c.best_lr * std::sqrt(10.0));
+  // Independent check of the refined best: a plain run at that rate takes exactly best_steps.
+  Gd gd;
+  CHECK(run(q, gd, {.lr = *f.best_lr, .max_steps = 3000}).steps_to_target == f.best_steps);
+}
+
+TEST_CASE("tune_momentum: the best (lr, beta) over a beta grid, and the grid named when nothing converges") {
+  const auto q = small_problem();
+  const TuneOptions opts{.lr_min = 1e-3, .lr_max = 1.0, .points_per_decade = 4, .run = {.max_steps = 3000}};
+  const std::vector<double> betas{0.0, 0.5, 0.8};
+  const auto r = tune_momentum(q, [](double b) { return HeavyBall({.momentum = b}); }, betas, opts);
+  REQUIRE(r.reached());
+  REQUIRE(r.best_beta.has_value());
+  // The joint best is no worse than the lr search at each beta alone (each unpruned, independent).
+  for (double b : betas) {
+    CAPTURE(b);
+    const auto one = tune_learning_rate(q, [b] { return HeavyBall({.momentum = b}); }, opts);
+    if (one.reached()) CHECK(r.best_steps <= one.best_steps);
+    if (b == *r.best_beta) CHECK(r.best_steps == one.best_steps);
+  }
+  HeavyBall hb({.momentum = *r.best_beta});
+  CHECK(run(q, hb, {.lr = *r.best_lr, .max_steps = 3000}).steps_to_target == r.best_steps);
+  CHECK(r.message().find("beta") != std::string::npos);
+  // lambda_max = 50: GD diverges above 0.04, so nothing on [0.1, 1] converges; the message says so.
+  const auto none = tune_momentum(q, [](double b) { return HeavyBall({.momentum = b}); }, {0.0, 0.5},
+                                  {.lr_min = 0.1, .lr_max = 1.0, .points_per_decade = 2, .run = {.max_steps = 500}});
+  CHECK_FALSE(none.reached());
+  CHECK_FALSE(none.best_lr.has_value());
+  CHECK_FALSE(none.best_beta.has_value());
+  CHECK(none.message().find("none of lr in [0.1, 1]") != std::string::npos);
+  CHECK_THROWS_WITH_AS(tune_momentum(q, [](double b) { return HeavyBall({.momentum = b}); }, {1.0}, opts),
+                       doctest::Contains("beta"), invalid_argument);
+}

@@ -29,7 +29,11 @@
 #include <blockspec/optim/step_size.hpp>
 #include <blockspec/optim/tune.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +69,7 @@ struct StudyEntry {
   bool tuned = false;
   int steps = -1;        ///< steps to the target; -1: not reached within max_steps (or diverged at every rate)
   RunTrace trace{};      ///< the reported run (for tuned methods: at the best rate; empty when none reached)
+  std::string message{}; ///< how it ended: the run's message, or the tuner's (names the grid when none converged)
 };
 
 /// The result of quadratic_study, in the order gd, adam, adam_frozen_v, blockwise_gd, adam_mini.
@@ -97,6 +102,7 @@ QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& op
     StudyEntry e{.method = method, .lr = lr, .tuned = false};
     e.trace = run(problem, optimizer, ro);
     e.steps = e.trace.steps_to_target;
+    e.message = e.trace.message;
     s.entries.push_back(std::move(e));
   };
   auto tuned = [&](const std::string& method, auto factory) {
@@ -108,6 +114,7 @@ QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& op
                                              .run = base});
     StudyEntry e{.method = method, .lr = r.best_lr.value_or(0.0), .tuned = true, .steps = r.best_steps};
     e.trace = r.best;
+    e.message = r.message();
     s.entries.push_back(std::move(e));
   };
   fixed("gd", Gd{}, gd_optimal_step(problem, options.eigs));
@@ -115,6 +122,137 @@ QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& op
   tuned("adam_frozen_v", [] { return Adam(AdamOptions::frozen_preconditioner()); });
   fixed("blockwise_gd", BlockwiseGd({.eigs = options.eigs}), 1.0);
   tuned("adam_mini", [] { return AdamMini(); });
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fair study: every optimizer tuned by the same procedure and budget, next to the
+// theory-set baselines.
+//
+// Methods (L, mu: the extreme eigenvalues of problem.hessian() by Lanczos; kappa = L/mu):
+//   gd_theory          GD at 2/(L + mu)
+//   gd_tuned           GD, lr tuned
+//   heavy_ball_polyak  heavy ball at Polyak's optimum: lr = 4/(sqrt L + sqrt mu)^2,
+//                      beta = ((sqrt kappa - 1)/(sqrt kappa + 1))^2
+//   heavy_ball_tuned   heavy ball, (lr, beta) tuned
+//   nesterov_theory    Nesterov at lr = 1/L, beta = (sqrt kappa - 1)/(sqrt kappa + 1)
+//   nesterov_tuned     Nesterov, (lr, beta) tuned
+//   adam               Adam (beta2 = 0.999), (lr, beta1) tuned
+//   adam_frozen_v      Adam with beta1 = 0, beta2 = 1, lr tuned
+//   adam_mini          Adam-mini, lr tuned
+//   blockwise_gd       one optimal step per block (theory-set, lr = 1)
+// "Tuned" is one procedure for all (optim/tune.hpp): the log grid [lr_min, lr_max] at
+// points_per_decade, then refine_points rates on each side of the best; for the momentum
+// methods the same search for each beta of `betas`; every run pruned at the best step count
+// so far. The heavy-ball form b <- beta b + g, w <- w - lr b is Polyak's
+// w+ = w - lr g + beta (w - w-), so his parameters apply as they are.
+// Reference: B. T. Polyak, "Introduction to Optimization" (1987), sec. 3.2.1; Y. Nesterov,
+// "Introductory Lectures on Convex Optimization" (2004), sec. 2.2.
+
+/// Options of fair_study.
+struct FairStudyOptions {
+  double target = 1e-6;      ///< relative loss gap to reach
+  int max_steps = 100000;    ///< step cap of every run
+  double lr_min = 1e-5;      ///< the one lr grid of every tuned method
+  double lr_max = 10.0;
+  int points_per_decade = 4;
+  int refine_points = 3;     ///< 0: no refinement (the CI demo)
+  std::vector<double> betas{0.5, 0.9, 0.95, 0.97, 0.99};  ///< the beta grid of the momentum methods
+  EigsOptions eigs{};
+  std::function<void(const std::string&)> on_method{};
+
+  void validate() const {
+    const std::string where = "fair_study";
+    detail::require(std::isfinite(target) && target > 0.0, where,
+                    "target must be finite and > 0, got " + detail::format_double(target));
+    detail::require(max_steps > 0, where, "max_steps must be positive, got " + std::to_string(max_steps));
+    detail::require(!betas.empty(), where, "betas (the momentum grid) is empty");
+  }
+};
+
+/// One method of the fair study (no trace is kept: the study runs many seeds).
+struct FairEntry {
+  std::string method{};
+  bool tuned = false;
+  double lr = std::numeric_limits<double>::quiet_NaN();    ///< NaN only when tuned and nothing converged
+  std::optional<double> beta{};                            ///< the momentum used, for momentum methods
+  int steps = -1;                                          ///< -1: not reached (see message)
+  std::string message{};
+};
+
+/// The result of fair_study, in the order of fair_methods().
+struct FairStudy {
+  std::vector<FairEntry> entries{};
+  double lambda_min = 0.0, lambda_max = 0.0;
+
+  const FairEntry& at(const std::string& method) const {
+    for (const auto& e : entries)
+      if (e.method == method) return e;
+    throw invalid_argument("FairStudy::at: no method '" + method + "'");
+  }
+};
+
+/// The methods of fair_study, in order.
+inline std::vector<std::string> fair_methods() {
+  return {"gd_theory",       "gd_tuned",       "heavy_ball_polyak", "heavy_ball_tuned", "nesterov_theory",
+          "nesterov_tuned",  "adam",           "adam_frozen_v",     "adam_mini",        "blockwise_gd"};
+}
+
+/// Runs the fair study on `problem` (see the comment above FairStudyOptions).
+/// Example: `auto s = blockspec::lab::fair_study(blockspec::paper_case(3, seed));  s.at("gd_tuned").steps;`
+template <class P>
+  requires Problem<P> && HasPartition<P> && HasHessian<P>
+FairStudy fair_study(const P& problem, const FairStudyOptions& options = {}) {
+  options.validate();
+  FairStudy s;
+  const auto ev = detail::extreme_eigenvalues(problem.hessian(), options.eigs);
+  detail::require(ev.lambda_min > 0.0, "fair_study",
+                  "the Hessian must be positive definite, lambda_min = " + detail::format_double(ev.lambda_min));
+  s.lambda_min = ev.lambda_min;
+  s.lambda_max = ev.lambda_max;
+  const double L = ev.lambda_max, mu = ev.lambda_min, rk = std::sqrt(L / mu);
+  const RunOptions base{.lr = 1.0, .max_steps = options.max_steps, .target = options.target,
+                        .record_every = options.max_steps};
+  const TuneOptions tune{.lr_min = options.lr_min, .lr_max = options.lr_max,
+                         .points_per_decade = options.points_per_decade, .refine_points = options.refine_points,
+                         .run = base};
+  auto announce = [&](const std::string& m) {
+    if (options.on_method) options.on_method(m);
+  };
+  auto fixed = [&](const std::string& method, auto optimizer, double lr, std::optional<double> beta) {
+    announce(method);
+    RunOptions ro = base;
+    ro.lr = lr;
+    const RunTrace tr = run(problem, optimizer, ro);
+    s.entries.push_back({.method = method, .tuned = false, .lr = lr, .beta = beta, .steps = tr.steps_to_target,
+                         .message = tr.message});
+  };
+  auto record = [&](const std::string& method, const TuneResult& r) {
+    s.entries.push_back({.method = method, .tuned = true,
+                         .lr = r.best_lr.value_or(std::numeric_limits<double>::quiet_NaN()), .beta = r.best_beta,
+                         .steps = r.best_steps, .message = r.message()});
+  };
+  auto tuned = [&](const std::string& method, auto factory) {
+    announce(method);
+    record(method, tune_learning_rate(problem, factory, tune));
+  };
+  auto tuned_beta = [&](const std::string& method, auto factory) {
+    announce(method);
+    record(method, tune_momentum(problem, factory, options.betas, tune));
+  };
+  fixed("gd_theory", Gd{}, 2.0 / (L + mu), std::nullopt);
+  tuned("gd_tuned", [] { return Gd(); });
+  const double hb_beta = std::pow((rk - 1.0) / (rk + 1.0), 2.0);
+  fixed("heavy_ball_polyak", HeavyBall({.momentum = hb_beta}), 4.0 / std::pow(std::sqrt(L) + std::sqrt(mu), 2.0),
+        hb_beta);
+  tuned_beta("heavy_ball_tuned", [](double b) { return HeavyBall({.momentum = b}); });
+  const double nag_beta = (rk - 1.0) / (rk + 1.0);
+  fixed("nesterov_theory", Nesterov({.momentum = nag_beta}), 1.0 / L, nag_beta);
+  tuned_beta("nesterov_tuned", [](double b) { return Nesterov({.momentum = b}); });
+  tuned_beta("adam", [](double b) { return Adam({.beta1 = b}); });
+  tuned("adam_frozen_v", [] { return Adam(AdamOptions::frozen_preconditioner()); });
+  tuned("adam_mini", [] { return AdamMini(); });
+  fixed("blockwise_gd", BlockwiseGd({.eigs = options.eigs}), 1.0, std::nullopt);
   return s;
 }
 
