@@ -60,7 +60,6 @@
 #include <blockspec/krylov/detail/symmetric_eigen.hpp>
 #include <blockspec/krylov/inner_product.hpp>
 #include <blockspec/operator/concepts.hpp>
-#include <blockspec/operator/symmetry.hpp>
 #include <blockspec/random.hpp>
 
 #include <Eigen/Core>
@@ -697,13 +696,8 @@ EigsResult<operator_scalar_t<Op>> extreme_eigenpairs(Op&& op, int k, const EigsO
   const Eigen::Index n = static_cast<Eigen::Index>(op.rows());
   detail::require(n > 0, "extreme_eigenpairs", "the operator's rows() must be positive, got " + std::to_string(n));
   options.validate(k, n);
-  if (options.check_symmetry) {
-    if constexpr (!std::is_same_v<IP, LocalInnerProduct>)
-      throw invalid_argument("extreme_eigenpairs: check_symmetry needs whole vectors on one process; with a "
-                             "distributed inner product call symmetry_error on the gathered operator instead");
-    else
-      require_symmetric(op, options.symmetry_trials, options.symmetry_tolerance, "extreme_eigenpairs");
-  }
+  detail::check_symmetry_if_asked<IP>(op, options.check_symmetry, options.symmetry_trials, options.symmetry_tolerance,
+                                      "extreme_eigenpairs");
   detail::CallExecutor executor(options.executor, options.threads, "extreme_eigenpairs");
   detail::ThickRestartLanczos<std::remove_reference_t<Op>, IP> solver(op, k, options, ip, executor.get());
   return solver.run();

@@ -25,11 +25,13 @@
 //                                            start and fresh vectors)
 #pragma once
 
+#include <blockspec/operator/symmetry.hpp>
 #include <blockspec/types.hpp>
 
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -104,6 +106,18 @@ class Reduction {
  private:
   std::vector<double> values_;
 };
+
+/// The `check_symmetry` option of slq and extreme_eigenpairs: require_symmetric before the run.
+/// It needs whole vectors on one process, so a distributed inner product is refused.
+template <class IP, class Op>
+void check_symmetry_if_asked(Op& op, bool check, int trials, double tolerance, const std::string& where) {
+  if (!check) return;
+  if constexpr (!std::is_same_v<IP, LocalInnerProduct>)
+    throw invalid_argument(where + ": check_symmetry needs whole vectors on one process; with a distributed "
+                           "inner product call symmetry_error on the gathered operator instead");
+  else
+    require_symmetric(op, trials, tolerance, where);
+}
 
 }  // namespace detail
 }  // namespace blockspec

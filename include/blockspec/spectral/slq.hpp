@@ -60,7 +60,6 @@
 #include <blockspec/krylov/lanczos.hpp>
 #include <blockspec/krylov/quadrature.hpp>
 #include <blockspec/operator/concepts.hpp>
-#include <blockspec/operator/symmetry.hpp>
 #include <blockspec/spectral/probes.hpp>
 #include <blockspec/spectral/spectral_quadrature.hpp>
 #include <blockspec/spectral/trace.hpp>
@@ -328,18 +327,6 @@ void check_slq_operator(const Op& op, const SlqOptions& o, const char* where) {
                            "use threads = 1 for this operator");
 }
 
-/// options.check_symmetry: require_symmetric before the run (one process's vectors only).
-template <class Op, class IP>
-void check_symmetry_if_asked(Op& op, const SlqOptions& o, const IP&, const char* where) {
-  if (!o.check_symmetry) return;
-  if constexpr (!std::is_same_v<IP, LocalInnerProduct>)
-    throw invalid_argument(std::string(where) +
-                           ": check_symmetry needs whole vectors on one process; with a distributed inner "
-                           "product call symmetry_error on the gathered operator instead");
-  else
-    require_symmetric(op, o.symmetry_trials, o.symmetry_tolerance, where);
-}
-
 template <class Op, class IP = LocalInnerProduct>
 SpectralQuadrature empty_quadrature(const Op& op, const SlqOptions& o, const IP& ip = {}) {
   SpectralQuadrature q;
@@ -368,7 +355,8 @@ SpectralQuadrature slq(Op&& op, const SlqOptions& options = {}, const IP& ip = {
   static_assert(InnerProductPolicy<IP>, "slq: IP must provide reduce(std::span<double>) (krylov/inner_product.hpp)");
   options.validate("slq");
   detail::check_slq_operator(op, options, "slq");
-  detail::check_symmetry_if_asked(op, options, ip, "slq");
+  detail::check_symmetry_if_asked<IP>(op, options.check_symmetry, options.symmetry_trials,
+                                      options.symmetry_tolerance, "slq");
   detail::CallExecutor ex(options.executor, options.threads, "slq");
   SpectralQuadrature q = detail::empty_quadrature(op, options, ip);
   detail::SlqBatchResult r = detail::run_probes(op, ip, options, 0, options.probes, "slq", ex.get());
@@ -484,7 +472,8 @@ AdaptiveSlqResult slq_adaptive(Op&& op, F&& functional, const SlqOptions& option
   o.validate("slq_adaptive");
   adaptive.validate("slq_adaptive");
   detail::check_slq_operator(op, o, "slq_adaptive");
-  detail::check_symmetry_if_asked(op, o, ip, "slq_adaptive");
+  detail::check_symmetry_if_asked<IP>(op, o.check_symmetry, o.symmetry_trials, o.symmetry_tolerance,
+                                      "slq_adaptive");
   detail::CallExecutor ex(o.executor, o.threads, "slq_adaptive");
   AdaptiveSlqResult res;
   res.quadrature = detail::empty_quadrature(op, o, ip);
