@@ -17,6 +17,8 @@
 #include <blockspec/lab/blockwise_files.hpp>
 #include <blockspec/quadratic/block_quadratic.hpp>
 
+#include "cli/blockwise_heterogeneity_args.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -66,14 +68,8 @@ void report(const char* title, const blockspec::BlockwiseSpectra& r) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Blockwise Hessian spectra and their Jensen-Shannon heterogeneity"};
-  int size = 200, probes = 20, steps = 80;
-  std::uint64_t seed = 0;
-  std::string out = "out/blockwise";
-  app.add_option("--size", size, "eigenvalues per block")->check(CLI::Range(8, 5000));
-  app.add_option("--probes", probes, "SLQ probes per block")->check(CLI::PositiveNumber);
-  app.add_option("--steps", steps, "Lanczos steps per probe")->check(CLI::PositiveNumber);
-  app.add_option("--seed", seed, "random seed (rotations and probes)");
-  app.add_option("--out", out, "output directory (created; out/ is git-ignored)");
+  blockwise_cli::Args args;
+  blockwise_cli::add_options(app, args);
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -81,12 +77,12 @@ int main(int argc, char** argv) {
     const std::vector<std::string> kinds{"bulk", "band", "spread", "arcsine"};
     std::vector<blockspec::BlockSpectrum> hetero, homo;
     for (std::size_t l = 0; l < names.size(); ++l) {
-      hetero.push_back({names[l], spectrum(kinds[l], size)});
-      homo.push_back({names[l], spectrum("bulk", size)});
+      hetero.push_back({names[l], spectrum(kinds[l], args.size)});
+      homo.push_back({names[l], spectrum("bulk", args.size)});
     }
-    const auto H1 = blockspec::make_block_quadratic(hetero, seed);
-    const auto H2 = blockspec::make_block_quadratic(homo, seed + 1);
-    const blockspec::SlqOptions slq{.probes = probes, .steps = steps, .seed = seed};
+    const auto H1 = blockspec::make_block_quadratic(hetero, args.seed);
+    const auto H2 = blockspec::make_block_quadratic(homo, args.seed + 1);
+    const blockspec::SlqOptions slq{.probes = args.probes, .steps = args.steps, .seed = args.seed};
     const blockspec::DensityOptions dens{};  // Gaussian, width 1% of the pooled range, 2001 points
 
     const auto r1 = blockspec::blockwise_spectra(H1, H1.partition(), {.slq = slq, .density = dens});
@@ -94,11 +90,11 @@ int main(int argc, char** argv) {
     report("Heterogeneous blocks (Transformer-like)", r1);
     report("Homogeneous blocks (CNN-like, one shared spectrum)", r2);
 
-    const std::filesystem::path dir(out);
+    const std::filesystem::path dir(args.out);
     blockspec::lab::write_blockwise(r1, dir / "heterogeneous");
     blockspec::lab::write_blockwise(r2, dir / "homogeneous");
     std::printf("\nwrote %s/heterogeneous and %s/homogeneous (densities.npy, grid.npy, js_distance.npy, ...)\n",
-                out.c_str(), out.c_str());
+                args.out.c_str(), args.out.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -19,6 +19,8 @@
 #include <blockspec/spectral/slq.hpp>
 #include <blockspec/spectral/trace.hpp>
 
+#include "cli/density_from_matrix_args.hpp"
+
 #include <CLI/CLI.hpp>
 #include <Eigen/SparseCholesky>
 
@@ -53,22 +55,12 @@ Eigen::SparseMatrix<double> laplacian_plus_identity(int side) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Spectral density and log-determinant of a sparse symmetric matrix by SLQ"};
-  std::string file;
-  int side = 100, probes = 30, steps = 40;
-  std::uint64_t seed = 0;
-  std::string out = ".";
-  bool exact = false;
-  app.add_option("matrix", file, "Matrix Market file (default: 2-D Laplacian + I)")->check(CLI::ExistingFile);
-  app.add_option("--side", side, "grid side of the generated Laplacian (n = side^2)")->check(CLI::Range(2, 3000));
-  app.add_option("--probes", probes, "number of SLQ probes")->check(CLI::PositiveNumber);
-  app.add_option("--steps", steps, "Lanczos steps per probe")->check(CLI::PositiveNumber);
-  app.add_option("--seed", seed, "random seed");
-  app.add_option("--out", out, "output directory for density.npy and grid.npy");
-  app.add_flag("--exact", exact, "also compute log det by sparse Cholesky");
+  density_cli::Args args;
+  density_cli::add_options(app, args);
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const Eigen::SparseMatrix<double> A = file.empty() ? laplacian_plus_identity(side) : blockspec::read_matrix_market(file);
+    const Eigen::SparseMatrix<double> A = args.file.empty() ? laplacian_plus_identity(args.side) : blockspec::read_matrix_market(args.file);
     if (A.rows() != A.cols()) {
       std::fprintf(stderr, "error: the matrix is %ld x %ld, not square\n", static_cast<long>(A.rows()),
                    static_cast<long>(A.cols()));
@@ -77,13 +69,13 @@ int main(int argc, char** argv) {
     const Eigen::SparseMatrix<double> At = A.transpose();
     const double asym = (A - At).norm() / std::max(A.norm(), 1e-300);
     std::printf("matrix: %s, n = %ld, nnz = %ld, relative asymmetry %.1e\n",
-                file.empty() ? ("2-D Laplacian + I, " + std::to_string(side) + " x " + std::to_string(side)).c_str()
-                             : file.c_str(),
+                args.file.empty() ? ("2-D Laplacian + I, " + std::to_string(args.side) + " x " + std::to_string(args.side)).c_str()
+                             : args.file.c_str(),
                 static_cast<long>(A.rows()), static_cast<long>(A.nonZeros()), asym);
     if (asym > 1e-12) std::printf("warning: the matrix is not symmetric; SLQ sees its symmetric part only approximately\n");
 
     const auto H = blockspec::sparse_operator(A);
-    const auto q = blockspec::slq(H, {.probes = probes, .steps = steps, .seed = seed});
+    const auto q = blockspec::slq(H, {.probes = args.probes, .steps = args.steps, .seed = args.seed});
     const auto d = blockspec::density(q);  // automatic grid and kernel (DensityOptions defaults)
     const auto range = blockspec::node_range(q);
     std::printf("SLQ: %d probes x %d steps%s, %ld matrix-vector products\n", q.size(), q.requested_steps,
@@ -97,7 +89,7 @@ int main(int argc, char** argv) {
       std::printf("log det(H) ~ %.10g, 95%% CI [%.10g, %.10g] (std error %.3g, %d probes)\n", ld.value, ld.ci_low,
                   ld.ci_high, ld.std_error, ld.samples);
       if (ld.quadrature_warning) std::printf("warning: log det: %s\n", ld.warning.c_str());
-      if (exact) {
+      if (args.exact) {
         Eigen::SimplicialLLT<Eigen::SparseMatrix<double>> llt(A);
         if (llt.info() != Eigen::Success) {
           std::printf("exact: the Cholesky factorization failed (not positive definite?)\n");
@@ -112,10 +104,10 @@ int main(int argc, char** argv) {
       std::printf("log det not available: %s\n", e.what());
     }
 
-    std::filesystem::create_directories(out);
-    blockspec::write_npy(std::filesystem::path(out) / "density.npy", d.values());
-    blockspec::write_npy(std::filesystem::path(out) / "grid.npy", d.grid().points());
-    std::printf("wrote %s/density.npy and %s/grid.npy\n", out.c_str(), out.c_str());
+    std::filesystem::create_directories(args.out);
+    blockspec::write_npy(std::filesystem::path(args.out) / "density.npy", d.values());
+    blockspec::write_npy(std::filesystem::path(args.out) / "grid.npy", d.grid().points());
+    std::printf("wrote %s/density.npy and %s/grid.npy\n", args.out.c_str(), args.out.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -234,7 +234,7 @@ int run_lab(const Settings& s) {
   if (!s.no_plot) {
     const auto script = example::first_existing(
         {s.plot_script, std::filesystem::path(__FILE__).parent_path() / "plot_quadratic.py", "examples/plot_quadratic.py"});
-    std::printf("%s\n", example::run_plot_script(script, "'" + dir.string() + "'").c_str());
+    std::printf("%s\n", example::run_plot_script(script, example::shell_quote(dir.string())).c_str());
   }
   return 0;
 }

@@ -86,6 +86,15 @@ inline std::filesystem::path first_existing(const std::vector<std::filesystem::p
 
 /// Runs `PYTHON SCRIPT ARGS` with the first of python3 (PATH) and /usr/bin/python3 that can
 /// import numpy and matplotlib; returns a line saying what happened.
+/// `s` as one POSIX shell word: in single quotes, each ' written as '\'' (so a path with a quote,
+/// a space or a $ reaches the script as it is, and never runs as a command).
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+/// Runs `script` with python3 and `args` (already shell-quoted words, see shell_quote).
 inline std::string run_plot_script(const std::filesystem::path& script, const std::string& args) {
   if (script.empty()) return "plots skipped: plotting script not found";
   std::string python;
@@ -95,7 +104,7 @@ inline std::string run_plot_script(const std::filesystem::path& script, const st
       break;
     }
   if (python.empty()) return "plots skipped: no python3 with numpy and matplotlib";
-  const std::string cmd = python + " '" + script.string() + "' " + args;
+  const std::string cmd = python + " " + shell_quote(script.string()) + " " + args;
   if (std::system(cmd.c_str()) != 0) return "plots failed: " + cmd;
   return "plots written by " + script.filename().string();
 }

@@ -386,8 +386,8 @@ int main(int argc, char** argv) {
     if (!no_plot) {
       const auto script = example::first_existing(
           {plot_script, std::filesystem::path(__FILE__).parent_path() / "plot_paper.py", "examples/plot_paper.py"});
-      std::string args = "'" + dir.string() + "'";
-      if (!figure.empty()) args += " --loss-figure '" + figure + "'";
+      std::string args = example::shell_quote(dir.string());
+      if (!figure.empty()) args += " --loss-figure " + example::shell_quote(figure);
       std::printf("%s\n", example::run_plot_script(script, args).c_str());
     }
     std::printf("computation took %.1f s\n", secs);

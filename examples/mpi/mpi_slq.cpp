@@ -8,6 +8,8 @@
 #include <blockspec/adapters/mpi.hpp>
 #include <blockspec/blockspec.hpp>
 
+#include "../cli/mpi_slq_args.hpp"
+
 #include <CLI/CLI.hpp>
 #include <Eigen/Sparse>
 #include <mpi.h>
@@ -46,13 +48,9 @@ void report(const char* mode, const blockspec::SpectralQuadrature& q, double sec
 
 int main(int argc, char** argv) {
   MPI_Init(&argc, &argv);
-  int g = 60, probes = 16, steps = 60;
-  std::uint64_t seed = 1;
+  mpi_slq_cli::Args args;
   CLI::App app{"SLQ over MPI on the distributed 2-D Laplacian"};
-  app.add_option("--grid", g, "grid width g (n = g^2)")->check(CLI::PositiveNumber);
-  app.add_option("--probes", probes, "probe vectors")->check(CLI::PositiveNumber);
-  app.add_option("--steps", steps, "Lanczos steps per probe")->check(CLI::PositiveNumber);
-  app.add_option("--seed", seed, "seed of the probes");
+  mpi_slq_cli::add_options(app, args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -64,16 +62,16 @@ int main(int argc, char** argv) {
     int rank = 0, size = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    const blockspec::SlqOptions o{.probes = probes, .steps = steps, .seed = seed};
+    const blockspec::SlqOptions o{.probes = args.probes, .steps = args.steps, .seed = args.seed};
 
-    blockspec::mpi::Laplacian2D op(MPI_COMM_WORLD, g);
+    blockspec::mpi::Laplacian2D op(MPI_COMM_WORLD, args.grid);
     const blockspec::mpi::DistributedRows rows(MPI_COMM_WORLD, op.rows());
     MPI_Barrier(MPI_COMM_WORLD);
     double t0 = MPI_Wtime();
     const auto qd = blockspec::mpi::slq(op, o, rows);
     const double td = MPI_Wtime() - t0;
 
-    const auto A = laplacian(g);
+    const auto A = laplacian(args.grid);
     auto replica = blockspec::sparse_operator(A);
     MPI_Barrier(MPI_COMM_WORLD);
     t0 = MPI_Wtime();
@@ -81,10 +79,10 @@ int main(int argc, char** argv) {
     const double tp = MPI_Wtime() - t0;
 
     if (rank == 0) {
-      std::printf("ranks %d, grid %d x %d, halo bytes sent by rank 0 per product: %lld\n", size, g, g,
+      std::printf("ranks %d, grid %d x %d, halo bytes sent by rank 0 per product: %lld\n", size, args.grid, args.grid,
                   static_cast<long long>(op.halo_bytes_sent()));
-      report("distributed", qd, td, g);
-      report("probe-par.", qp, tp, g);
+      report("distributed", qd, td, args.grid);
+      report("probe-par.", qp, tp, args.grid);
     }
   });
   MPI_Finalize();

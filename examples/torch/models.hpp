@@ -15,6 +15,8 @@
 // spread over the 4 layers. Pixels are scaled to [0, 1], without mean subtraction.
 #pragma once
 
+#include "../cli/real_heterogeneity_args.hpp"
+
 #include <blockspec/adapters/torch.hpp>
 #include <blockspec/error.hpp>
 #include <blockspec/io/npy.hpp>
@@ -363,6 +365,7 @@ inline constexpr std::uint64_t hessian_stream = 1, eval_stream = 2, train_stream
 inline Problem make_problem(const std::string& name, const ProblemOptions& o = {}) {
   static std::shared_ptr<const Corpus> corpus;
   static std::shared_ptr<const Fashion> fashion;
+  const auto parsed = real_heterogeneity_cli::parse_model_name(name);  // unknown names throw here
   Problem p;
   p.name = name;
   p.dtype = o.dtype;
@@ -384,18 +387,11 @@ inline Problem make_problem(const std::string& name, const ProblemOptions& o = {
       m->to(o.dtype);
       p.module = m.ptr();
       p.forward = [m](const torch::Tensor& x) mutable { return m->forward(x); };
-    } else if (name.rfind("mlp", 0) == 0 && name.size() > 3 &&
-               name.find_first_not_of("0123456789", 3) == std::string::npos) {
-      const double spread = std::stod(name.substr(3));
-      if (!(spread >= 1.0))
-        throw blockspec::invalid_argument("models::make_problem: the MLP spread in '" + name + "' must be >= 1");
-      auto m = ScaledMlp(spread);
+    } else {
+      auto m = ScaledMlp(parsed.spread);
       m->to(o.dtype);
       p.module = m.ptr();
       p.forward = [m](const torch::Tensor& x) mutable { return m->forward(x); };
-    } else {
-      throw blockspec::invalid_argument("models::make_problem: unknown model '" + name +
-                                        "' (known: tinygpt, tinycnn, mlp<spread> such as mlp1, mlp10, mlp100)");
     }
     if (!fashion) fashion = std::make_shared<const Fashion>(load_fashion());
     auto f = fashion;

@@ -63,16 +63,7 @@ namespace {
 namespace bt = blockspec::torch;
 using Clock = std::chrono::steady_clock;
 
-struct Settings {
-  std::vector<std::string> models{"tinygpt", "tinycnn", "mlp1", "mlp10", "mlp100"};
-  int probes = 5, steps = 50, train_steps = 300;
-  std::size_t batches = 2;
-  std::uint64_t seed = 0;
-  std::vector<double> sgd_lrs{1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1};
-  std::vector<double> adam_lrs{1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2};
-  std::string out = "real_out", plot_script;
-  bool check = false, no_plot = false, progress = false;
-};
+using Settings = real_heterogeneity_cli::Args;  // examples/cli/real_heterogeneity_args.hpp
 
 struct Result {
   std::string model;
@@ -250,22 +241,11 @@ Result run_model(const std::string& name, const Settings& s, example::ProgressBa
 int main(int argc, char** argv) {
   CLI::App app{"Blockwise Hessian spectra, heterogeneity and the SGD/Adam gap of TinyGPT, TinyCNN and scaled MLPs"};
   Settings s;
-  app.add_option("--models", s.models, "models: tinygpt tinycnn mlp<spread> (e.g. mlp1 mlp10 mlp100)")->capture_default_str();
-  app.add_option("--probes", s.probes, "SLQ probes per block")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--steps", s.steps, "Lanczos steps per probe")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--batches", s.batches, "fixed batches of the Hessian")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--train-steps", s.train_steps, "training steps per run")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--sgd-lrs", s.sgd_lrs, "SGD (momentum 0.9) learning-rate grid")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--adam-lrs", s.adam_lrs, "Adam learning-rate grid")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--seed", s.seed, "seed of weights, batches and probes")->capture_default_str();
-  app.add_option("--out", s.out, "output directory")->capture_default_str();
-  app.add_option("--plot-script", s.plot_script, "path of plot_real.py");
-  app.add_flag("--no-plot", s.no_plot, "do not run the plotting script");
-  app.add_flag("--progress", s.progress, "progress bar on stderr even when it is not a terminal");
-  app.add_flag("--check", s.check, "check densities, JS0 and the HVP against finite differences; exit 1 on failure");
+  real_heterogeneity_cli::add_options(app, s);
   CLI11_PARSE(app, argc, argv);
 
   try {
+    real_heterogeneity_cli::validate(s);
     for (const auto& m : s.models) (void)models::make_problem(m, {.seed = s.seed, .hessian_batches = 0, .eval_batches = 0});
     example::ProgressBar bar(s.progress);
     std::vector<Result> results;
@@ -324,7 +304,7 @@ int main(int argc, char** argv) {
     if (!s.no_plot) {
       const auto script = example::first_existing(
           {s.plot_script, std::filesystem::path(__FILE__).parent_path() / "plot_real.py", "examples/torch/plot_real.py"});
-      std::printf("\n%s\n", example::run_plot_script(script, "'" + s.out + "'").c_str());
+      std::printf("\n%s\n", example::run_plot_script(script, example::shell_quote(s.out)).c_str());
     }
     std::printf("wrote %s/ (results.csv; per model: spectra/, measured/, problem/, js0.npy, losses.csv)\n", s.out.c_str());
     if (s.check && !ok) {

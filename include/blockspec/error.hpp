@@ -66,6 +66,18 @@ inline void require(bool ok, const std::string& where, const std::string& what) 
   if (!ok) throw invalid_argument(where + ": " + what);
 }
 
+/// Throws invalid_argument naming the first non-finite entry of `v` (a vector with size() and
+/// operator[]) and its value: "<where>: <what> entry <i> is <value>".
+template <class V>
+void require_finite_entries(const V& v, const std::string& where, const std::string& what) {
+  for (decltype(v.size()) i = 0; i < v.size(); ++i) {
+    const double x = static_cast<double>(v[i]);
+    if (!(x - x == 0.0))  // false for NaN and +-Inf; error.hpp does not include <cmath>
+      throw invalid_argument(where + ": " + what + " entry " + std::to_string(i) + " is " + format_double(x) +
+                             " (must be finite)");
+  }
+}
+
 }  // namespace detail
 }  // namespace blockspec
 

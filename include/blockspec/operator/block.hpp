@@ -98,11 +98,13 @@ class BlockPartition {
     std::vector<Block> blocks;
     Eigen::Index offset = 0;
     for (const auto& [name, size] : named_sizes) {
+      detail::require(size > 0, "BlockPartition::from_sizes",
+                      "block '" + name + "': size must be positive, got " + std::to_string(size));
       detail::require(size <= std::numeric_limits<Eigen::Index>::max() - offset, "BlockPartition::from_sizes",
                       "block '" + name + "': size " + std::to_string(size) + " after offset " +
                           std::to_string(offset) + " overflows the index type");
       blocks.push_back({name, offset, size});
-      offset += std::max<Eigen::Index>(size, 0);
+      offset += size;
     }
     return BlockPartition(std::move(blocks), offset);
   }

@@ -71,11 +71,11 @@ struct RunOptions {
   void validate(const std::string& where = "run") const {
     detail::require_learning_rate(lr, where);
     detail::require(max_steps > 0, where, "max_steps must be positive, got " + std::to_string(max_steps));
-    detail::require(std::isfinite(target) && target >= 0.0, where, "target must be finite and >= 0");
-    detail::require(record_every > 0, where, "record_every must be positive");
+    detail::require(std::isfinite(target) && target >= 0.0, where, "target must be finite and >= 0, got " + detail::format_double(target));
+    detail::require(record_every > 0, where, "record_every must be positive, got " + std::to_string(record_every));
     detail::require(std::isfinite(divergence_factor) && divergence_factor > 1.0, where,
-                    "divergence_factor must be finite and > 1");
-    detail::require(initial_point.allFinite(), where, "initial_point has a non-finite entry");
+                    "divergence_factor must be finite and > 1, got " + detail::format_double(divergence_factor));
+    detail::require_finite_entries(initial_point, where, "initial_point");
     schedule.validate(where + ": schedule");
   }
 };

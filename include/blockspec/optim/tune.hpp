@@ -43,6 +43,9 @@ struct TuneOptions {
   int refine_points = 0;       ///< rates on each side of the best one after the grid (0: no refinement)
   RunOptions run{};            ///< options of every run (its lr is ignored)
 
+  /// The most rates a grid (or one side of a refinement) may have.
+  static constexpr int max_grid_points = 100000;
+
   void validate() const {
     const std::string where = "tune_learning_rate";
     detail::require(std::isfinite(lr_min) && lr_min > 0.0, where,
@@ -52,8 +55,14 @@ struct TuneOptions {
                         detail::format_double(lr_max));
     detail::require(points_per_decade > 0, where,
                     "points_per_decade must be positive, got " + std::to_string(points_per_decade));
-    detail::require(refine_points >= 0, where,
-                    "refine_points must be >= 0, got " + std::to_string(refine_points));
+    detail::require(refine_points >= 0 && refine_points <= max_grid_points, where,
+                    "refine_points must be in [0, " + std::to_string(max_grid_points) + "], got " +
+                        std::to_string(refine_points));
+    const double points = std::log10(lr_max / lr_min) * points_per_decade;
+    detail::require(points <= max_grid_points, where,
+                    "the grid [" + detail::format_double(lr_min) + ", " + detail::format_double(lr_max) + "] at " +
+                        std::to_string(points_per_decade) + " points per decade has more than " +
+                        std::to_string(max_grid_points) + " rates");
   }
   /// The grid, ascending.
   std::vector<double> grid() const {

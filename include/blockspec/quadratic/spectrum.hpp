@@ -102,7 +102,7 @@ inline Eigen::VectorXd sample_spectrum(const SpectrumSpec& spec, std::uint64_t s
   Rng rng(seed, 0);
   if (const auto* e = std::get_if<ExplicitSpectrum>(&spec)) {
     detail::require_size(e->values.size(), "ExplicitSpectrum");
-    detail::require(e->values.allFinite(), "ExplicitSpectrum", "values must be finite");
+    detail::require_finite_entries(e->values, "ExplicitSpectrum", "value");
     return detail::sorted(e->values);
   }
   if (const auto* u = std::get_if<UniformSpectrum>(&spec)) {

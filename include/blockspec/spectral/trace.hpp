@@ -204,7 +204,10 @@ void check_nodes(const SpectralQuadrature& q, Pred ok, const char* where, const 
   require(!q.probes.empty(), where, "the spectral quadrature has no probes");
   for (std::size_t i = 0; i < q.probes.size(); ++i)
     for (Eigen::Index j = 0; j < q.probes[i].nodes.size(); ++j)
-      if (!ok(q.probes[i].nodes[j]))
+      if (!std::isfinite(q.probes[i].nodes[j]))
+        throw invalid_argument(std::string(where) + ": probe " + std::to_string(i) + " has the non-finite Ritz value " +
+                               detail::format_double(q.probes[i].nodes[j]) + " (a corrupted quadrature)");
+      else if (!ok(q.probes[i].nodes[j]))
         throw invalid_argument(std::string(where) + ": probe " + std::to_string(i) + " has the Ritz value " +
                                detail::format_double(q.probes[i].nodes[j]) + "; " + why);
 }
@@ -264,8 +267,10 @@ struct InverseTrace {
     const bool positive = q.probes.front().nodes.size() > 0 && q.probes.front().nodes[0] > 0.0;
     detail::check_nodes(
         q, [positive](double x) { return positive ? x > 0.0 : x < 0.0; }, "trace_inverse",
-        "the Ritz values change sign or touch 0, so H is not definite (it has eigenvalues of both signs or 0) "
-        "and the Gauss quadrature of 1/x is not reliable");
+        "its sign differs from that of probe 0's first Ritz value " +
+            detail::format_double(q.probes.front().nodes.size() > 0 ? q.probes.front().nodes[0] : 0.0) +
+            ", so H is not definite (it has eigenvalues of both signs or 0) and the Gauss quadrature of 1/x is "
+            "not reliable");
   }
 };
 
