@@ -40,8 +40,9 @@
 // the paper's choice: sigma^2 = 1e-5 absolute, 50,000 points, padding 1
 // absolute, probe_mean range (docs/paper_method.md).
 // Cost: O(G P m) kernel evaluations for G grid points, P probes, m nodes;
-// kernels with support_radius() (Gaussian) only touch the grid points within
-// that radius of each node (binary search on the sorted points).
+// kernels with support_radius() (Gaussian) or support(node) (log-Gaussian,
+// reflected Gaussian) only touch the grid points within it (binary search on
+// the sorted points); the resolution check adds one search per node.
 // Checks: density() throws (naming the kernel, node, spacing and grid) when
 // the kernel's width at a node inside the grid is below half the grid spacing
 // there (min_width_per_spacing): the grid would miss the spikes and the
