@@ -104,7 +104,7 @@ auto nan_operator(int n) {
 }
 
 std::filesystem::path scratch(const std::string& name, const std::string& text) {
-  const auto p = std::filesystem::temp_directory_path() / ("blockspec-contract-" + name);
+  const auto p = std::filesystem::path("contract-" + name);  // the test's own scratch directory
   std::ofstream(p) << text;
   return p;
 }
@@ -485,7 +485,7 @@ std::vector<Entry> io_entries() {
           (void)read_npy_vector(scratch("bad.npy", "not an npy file at all"));
         })},
        {holds("non-finite values are data: read as they are", [] {
-          const auto p = std::filesystem::temp_directory_path() / "blockspec-contract-nan.npy";
+          const auto p = std::filesystem::path("contract-nan.npy");
           Eigen::VectorXd v(2);
           v << 1.0, nan_v;
           write_npy(p, v);
@@ -510,7 +510,7 @@ std::vector<Entry> io_entries() {
        {holds("non-finite values are written as they are (npy: IEEE bits; CSV: nan, inf)", [] {
           CsvTable t;
           t.add_column("x", std::vector<double>{nan_v, inf_v});
-          const auto p = std::filesystem::temp_directory_path() / "blockspec-contract.csv";
+          const auto p = std::filesystem::path("contract.csv");
           write_csv(p, t);
           std::ifstream in(p);
           std::stringstream ss;
