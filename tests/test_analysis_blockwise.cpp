@@ -145,3 +145,74 @@ TEST_CASE("blockwise: cancelling from the progress callback") {
   CHECK(r.densities.empty());
   CHECK_FALSE(r.heterogeneity.has_value());
 }
+
+TEST_CASE("blockwise: the common grid covers every block under the paper's probe-mean rule") {
+  // Like the paper's case 3: blocks {1,2,3}, {99,100,101}, {4998,4999,5000}. Each 3x3 block's SLQ
+  // is exact (Lanczos ends after 3 steps), so each probe's min and max node are the block's own
+  // extremes. Before the union rule the probe-mean grid averaged over blocks, [~1699 - 1, ~1701 + 1],
+  // and held no block's eigenvalues.
+  const BlockDiagonalOperator H({rotated_diagonal(Eigen::Vector3d(1, 2, 3), 21, 0),
+                                 rotated_diagonal(Eigen::Vector3d(99, 100, 101), 21, 1),
+                                 rotated_diagonal(Eigen::Vector3d(4998, 4999, 5000), 21, 2)});
+  // The paper's rule and padding, with a kernel the grid resolves: sigma = 0.2 on a spacing ~0.25.
+  auto d = blockspec::DensityOptions::paper();
+  d.width = {.value = 0.2, .relative = false};
+  d.points = 20001;
+  const auto r = blockwise_spectra(H, H.partition("layer"), {.slq = {.probes = 5, .seed = 3}, .density = d});
+  // Exact nodes: the grid is [1 - 1, 5000 + 1] up to the rounding of the tridiagonal eigenvalues.
+  CHECK(r.grid.lo() == doctest::Approx(0.0).scale(1.0).epsilon(1e-9));
+  CHECK(r.grid.hi() == doctest::Approx(5001.0).epsilon(1e-12));
+  const double lo[] = {1, 99, 4998}, hi[] = {3, 101, 5000};
+  for (std::size_t l = 0; l < 3; ++l) {
+    CAPTURE(l);
+    // Every node lies >= 1 = 5 sigma inside the grid: the mass off it is below erfc(5/sqrt2)/2 ~ 2.9e-7.
+    CHECK(r.densities[l].mass_outside() < 3e-7);
+    // Its mean on the grid is the Gauss-weighted mean of its nodes, inside the block's spectrum.
+    CHECK(r.densities[l].mean() > lo[l] - 0.01);
+    CHECK(r.densities[l].mean() < hi[l] + 0.01);
+  }
+  // The full operator's density is on the same grid and also keeps its mass.
+  REQUIRE(r.full_density.has_value());
+  CHECK(r.full_density->mass_outside() < 3e-7);
+}
+
+TEST_CASE("blockwise: a density that cannot be resolved names the block and the scale") {
+  const BlockDiagonalOperator H({rotated_diagonal(Eigen::Vector3d(1, 2, 3), 22, 0),
+                                 rotated_diagonal(Eigen::Vector3d(99, 100, 101), 22, 1),
+                                 rotated_diagonal(Eigen::Vector3d(4998, 4999, 5000), 22, 2)});
+  const auto part = H.partition("layer");
+  const blockspec::SlqOptions slq{.probes = 3, .seed = 4};
+  // The paper's sigma = 0.0032 on 50,000 points over [0, 5001] (spacing 0.1): a comb.
+  CHECK_THROWS_WITH_AS(blockwise_spectra(H, part, {.slq = slq, .density = blockspec::DensityOptions::paper()}),
+                       doctest::Contains("block 'layer0' (index 0 of 3): density: the kernel (Gaussian sigma = "
+                                         "0.0031622776601683794)"),
+                       blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockwise_spectra(H, part, {.slq = slq, .density = blockspec::DensityOptions::paper()}),
+                       doctest::Contains("less than half the grid spacing 0.1"), blockspec::invalid_argument);
+  // A user grid holding only the first block: the second one has no mass on it.
+  const blockspec::DensityOptions wide{.width = {.value = 0.2, .relative = false}};
+  CHECK_THROWS_WITH_AS(
+      blockwise_spectra(H, part, {.slq = slq, .density = wide, .grid = blockspec::Grid::linear(0, 10, 101)}),
+      doctest::Contains("block 'layer1' (index 1 of 3): density: the density is all zero on the grid"),
+      blockspec::invalid_argument);
+  // max_mass_outside = 0: the first block's lower tail (node 1 is 5 sigma above 0) is already too much.
+  CHECK_THROWS_WITH_AS(blockwise_spectra(H, part,
+                                         {.slq = slq, .density = wide, .grid = blockspec::Grid::linear(0, 10, 101),
+                                          .max_mass_outside = 0.0}),
+                       doctest::Contains("block 'layer0' (index 0 of 3): "), blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockwise_spectra(H, part,
+                                         {.slq = slq, .density = wide, .grid = blockspec::Grid::linear(0, 10, 101),
+                                          .max_mass_outside = 0.0}),
+                       doctest::Contains("more than max_mass_outside = 0"), blockspec::invalid_argument);
+  CHECK_THROWS_WITH_AS(blockwise_spectra(H, part, {.slq = slq, .max_mass_outside = 2.0}),
+                       doctest::Contains("max_mass_outside must be in [0, 1], got 2"), blockspec::invalid_argument);
+  // A log-unit kernel and a block with a negative eigenvalue: that block is named.
+  const BlockDiagonalOperator M({rotated_diagonal(Eigen::Vector3d(1, 2, 3), 23, 0),
+                                 rotated_diagonal(Eigen::Vector3d(-1, 0.5, 2), 23, 1)});
+  CHECK_THROWS_WITH_AS(
+      blockwise_spectra(M, M.partition("w"),
+                        {.slq = slq, .density = {.kernel = blockspec::KernelKind::log_gaussian,
+                                                 .grid = blockspec::GridKind::log}}),
+      doctest::Contains("block 'w1' (index 1 of 2): make_kernel: kernel = log_gaussian needs positive nodes"),
+      blockspec::invalid_argument);
+}

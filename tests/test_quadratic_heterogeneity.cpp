@@ -53,22 +53,37 @@ TEST_CASE("heterogeneity: case 1 is at least 2x case 2 (default DensityOptions):
   CHECK(h1 >= 2.0 * h2);
 }
 
-TEST_CASE("heterogeneity: the paper's absolute kernel cannot tell the cases apart") {
-  // DensityOptions::paper(): sigma = sqrt(1e-5) ~ 0.003 on a spectrum 5000 wide, far below the grid
-  // spacing (~0.1) and every eigenvalue gap (>= 1): blocks with different eigenvalues get disjoint
-  // spikes, so every pair is at the maximum JS distance sqrt(ln 2) whether the case is heterogeneous or not.
+// Re-measured with the log-unit kernel (KernelKind::log_gaussian on a log grid, sigma = 1% of
+// ln(5000) ~ 0.085 in ln units), seed 0: 1.53x with 100 probes (1.52x with 10; 1.37x - 1.60x over
+// seeds 0-2), lower than the linear kernel's 1.82x. The log kernel resolves the low decades that the
+// linear one merges, so case 1's two lowest blocks separate (h1 rises from 0.66 to 0.81), but case 2's
+// 25-point samples over 3.7 decades separate even more (h2 from 0.36 to 0.53). It also lifts case 4
+// (0.06 -> 0.48: its blocks {1,99,4998} and {2,100,4999} differ by ln 2 = 8 sigma at the bottom), so
+// "case 3 >= 5x case 4" does not hold with it either (1.75x). Reflection at 0 gives 1.77x.
+TEST_CASE("heterogeneity: case 1 is at least 2x case 2 with the log-unit kernel: known not to hold" *
+          doctest::should_fail()) {
+  const DensityOptions log_kernel{.kernel = KernelKind::log_gaussian, .grid = GridKind::log};
+  const double h1 = score(1, log_kernel), h2 = score(2, log_kernel);
+  CAPTURE(h1);
+  CAPTURE(h2);
+  CHECK(h1 >= 2.0 * h2);
+}
+
+TEST_CASE("heterogeneity: the paper's absolute kernel fails on the paper's cases, naming the block and the scale") {
+  // DensityOptions::paper(): sigma = sqrt(1e-5) ~ 0.0032 on a spectrum 5000 wide. The common grid spans
+  // every block ([~0, ~5001], the union of the blocks' ranges), so its 50,000 points are 0.1 apart,
+  // 30 sigma: the density would be a comb the grid misses, and density() refuses it (spectral/density.hpp).
+  // (Before that check, the probe-mean grid averaged over blocks and held no block of cases 1 and 3.)
   auto pooled = DensityOptions::paper();
   pooled.range = RangeRule::pooled;
   for (int c = 1; c <= 4; ++c) {
     CAPTURE(c);
-    // Disjoint supports give exactly sqrt(ln 2); the 1% allows the Gaussian tails (exp(-(1/0.003)^2/2) = 0)
-    // and the grid's quadrature rounding.
-    CHECK(score(c, pooled, 10) >= 0.99 * js_max);
+    for (const auto& o : {DensityOptions::paper(), pooled}) {
+      CHECK_THROWS_WITH_AS(score(c, o, 10), doctest::Contains("block 'block0' (index 0 of "), invalid_argument);
+      CHECK_THROWS_WITH_AS(score(c, o, 10), doctest::Contains("(Gaussian sigma = 0.0031622776601683794)"),
+                           invalid_argument);
+      CHECK_THROWS_WITH_AS(score(c, o, 10), doctest::Contains("less than half the grid spacing 0.1000"),
+                           invalid_argument);
+    }
   }
-  // With the paper's own range rule [mean min node - 1, mean max node + 1] the homogeneous cases are at
-  // the maximum too, and on the heterogeneous cases whole blocks fall outside the grid: an error.
-  CHECK(score(4, DensityOptions::paper(), 10) >= 0.99 * js_max);
-  CHECK(score(2, DensityOptions::paper(), 10) >= 0.99 * js_max);
-  CHECK_THROWS_WITH_AS(score(3, DensityOptions::paper(), 10), doctest::Contains("outside"), invalid_argument);
-  CHECK_THROWS_WITH_AS(score(1, DensityOptions::paper(), 10), doctest::Contains("outside"), invalid_argument);
 }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <span>
+#include <vector>
 
 using namespace blockspec;
 
@@ -250,4 +252,162 @@ TEST_CASE("ritz_histogram") {
   CHECK(h2.mass_outside == doctest::Approx(0.5).epsilon(1e-15));
   CHECK(ritz_histogram(q, 4).masses.sum() == doctest::Approx(1.0).epsilon(1e-15));
   CHECK_THROWS_WITH_AS(ritz_histogram(q, 0), doctest::Contains("bins"), invalid_argument);
+}
+
+TEST_CASE("LogGaussianKernel: a Gaussian in ln x with the 1/x Jacobian, unit mass, closed-form outside mass") {
+  const LogGaussianKernel k{.sigma = 0.3};
+  const double t = 7.0;
+  // Independent route: the density of ln x is N(ln t, sigma^2); d ln x / dx = 1 / x.
+  for (double x : {0.5, 3.0, 7.0, 20.0})
+    CHECK(k(x, t) == doctest::Approx(GaussianKernel{.sigma = 0.3}(std::log(x), std::log(t)) / x).epsilon(1e-14));
+  CHECK(k(0.0, t) == 0.0);
+  CHECK(k(-1.0, t) == 0.0);
+  // Trapezoid on a log grid of ratio e^delta over ln t +- 12 sigma (tail mass erfc(12/sqrt2) ~ 4e-33).
+  // The trapezoid error is -(1/12) sum h_i^3 f'' ~ -(delta^2/12) int x^2 f''(x) dx = -delta^2/6
+  // (two integrations by parts: int x^2 f'' = 2 int f = 2), so we allow delta^2/3.
+  const int n = 20001;
+  const Grid g = Grid::log(t * std::exp(-12 * k.sigma), t * std::exp(12 * k.sigma), n);
+  const double delta = 24 * k.sigma / (n - 1);
+  double m = 0.0;
+  for (int i = 0; i < g.size(); ++i) m += g.weights()[i] * k(g.points()[i], t);
+  CHECK(std::abs(m - 1.0) <= delta * delta / 3.0);
+  CHECK(std::abs(m - 1.0) > 0.0);  // (the bound is not vacuous: the error is of order delta^2/6 ~ 2e-8)
+  // Outside mass: [t, inf) holds half; [t e^-sigma, t e^sigma] holds erf(1/sqrt2) = 0.6826894921370859.
+  CHECK(k.mass_outside(t, 1e300, t) == doctest::Approx(0.5).epsilon(1e-14));
+  CHECK(k.mass_outside(t * std::exp(-0.3), t * std::exp(0.3), t) ==
+        doctest::Approx(1.0 - 0.6826894921370859).epsilon(1e-13));
+  CHECK(k.mass_outside(-5.0, 1e300, t) == doctest::Approx(0.0).epsilon(1e-14));  // none below 0
+  CHECK_THROWS_WITH_AS(LogGaussianKernel{.sigma = 0.0}.validate(), doctest::Contains("natural-log"),
+                       invalid_argument);
+  // Density on a log grid: a node <= 0 is rejected with its value.
+  SpectralQuadrature q = two_probe_quadrature();
+  CHECK_THROWS_WITH_AS(density(q, Grid::log(0.1, 10.0, 101), LogGaussianKernel{.sigma = 0.5}),
+                       doctest::Contains("node -1: the kernel (log-Gaussian sigma = 0.5"), invalid_argument);
+}
+
+TEST_CASE("DensityOptions: the log_gaussian kernel smooths every decade alike on a log grid") {
+  // Eigenvalues 1, 10, ..., 1e4: one per decade.
+  const Eigen::VectorXd eig = (Eigen::VectorXd(5) << 1.0, 10.0, 100.0, 1e3, 1e4).finished();
+  const DensityOptions o{.kernel = KernelKind::log_gaussian, .grid = GridKind::log};
+  const NodeRange r = node_range(eig);
+  const AnyKernel k = make_kernel(r, o);
+  REQUIRE(std::holds_alternative<LogGaussianKernel>(k));
+  // Relative width: 1% of ln(max / min) = 0.01 ln(1e4).
+  CHECK(std::get<LogGaussianKernel>(k).sigma == doctest::Approx(0.01 * std::log(1e4)).epsilon(1e-15));
+  const Density d = exact_density(eig, o);
+  // Each eigenvalue's bump has the same mass (1/5) and, on the log grid, the same peak height in
+  // x * phi(x) (a Gaussian in ln x): compare the peak of x phi(x) near each eigenvalue.
+  const auto& x = d.grid().points();
+  std::vector<double> peaks;
+  for (double e : {1.0, 10.0, 100.0, 1e3, 1e4}) {
+    double p = 0.0;
+    for (int g = 0; g < d.size(); ++g)
+      if (std::abs(std::log(x[g] / e)) < 0.5) p = std::max(p, x[g] * d.values()[g]);
+    peaks.push_back(p);
+  }
+  // Analytic peak: (1/5) / (sigma sqrt(2 pi)) at x = e; the grid samples it within half a log spacing
+  // (d.grid ratio ~ 1.005, i.e. 0.0052 in ln x, 0.06 sigma: relative drop <= exp(-0.06^2/8) - 1 ~ 5e-4).
+  const double peak = 0.2 / (std::get<LogGaussianKernel>(k).sigma * std::sqrt(2 * std::numbers::pi));
+  for (double p : peaks) CHECK(p == doctest::Approx(peak).epsilon(1e-3));
+  // A linear-unit Gaussian of 1% of the range (100) on the same log grid smears the lowest three
+  // decades into one bump: its x phi(x) near 1 is far below the others' (not even).
+  const Density lin = exact_density(eig, DensityOptions{.grid = GridKind::log});
+  double p1 = 0.0;
+  for (int g = 0; g < lin.size(); ++g)
+    if (std::abs(std::log(x[g])) < 0.5) p1 = std::max(p1, lin.grid().points()[g] * lin.values()[g]);
+  CHECK(p1 < 0.01 * peak);
+  // Bad input: the kernel needs positive nodes; reflection is meaningless with it.
+  CHECK_THROWS_WITH_AS(make_kernel(node_range(two_probe_quadrature()), o), doctest::Contains("smallest is -1"),
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS(
+      (DensityOptions{.kernel = KernelKind::log_gaussian, .boundary = Boundary::reflect_at_zero}.validate()),
+      doctest::Contains("reflect_at_zero with kernel = log_gaussian"), invalid_argument);
+  CHECK_THROWS_WITH_AS((DensityOptions{.kernel = static_cast<KernelKind>(7)}.validate()),
+                       doctest::Contains("kernel is not a KernelKind value, got 7"), invalid_argument);
+  CHECK_THROWS_WITH_AS((DensityOptions{.boundary = static_cast<Boundary>(5)}.validate()),
+                       doctest::Contains("boundary is not a Boundary value, got 5"), invalid_argument);
+}
+
+TEST_CASE("ReflectedKernel and boundary = reflect_at_zero: no mass below 0, total 1 on [0, inf)") {
+  const ReflectedKernel<GaussianKernel> k{.base = {.sigma = 1.0}};
+  const double t = 0.3;
+  // On [0, 20] the reflected kernel is smooth, so the trapezoid error with h = 1e-3 is
+  // ~ h^2 |k'(20) - k'(0)| / 12 = 0 + (k'(0) = 0 by symmetry) plus O(h^4): allow 1e-9.
+  const Grid g = Grid::linear(0.0, 20.0, 20001);
+  double m = 0.0;
+  for (int i = 0; i < g.size(); ++i) m += g.weights()[i] * k(g.points()[i], t);
+  CHECK(m == doctest::Approx(1.0).epsilon(1e-9));
+  CHECK(k(-0.1, t) == 0.0);
+  // The unreflected kernel has Phi(-0.3) = 0.3820885778 of its mass below 0; the reflected one none.
+  CHECK(k.base.mass_outside(0.0, 1e300, t) == doctest::Approx(0.38208857781104733).epsilon(1e-13));
+  CHECK(k.mass_outside(-5.0, 1e300, t) == doctest::Approx(0.0).epsilon(1e-14));
+  CHECK(k.mass_outside(0.0, 1e300, t) == doctest::Approx(0.0).epsilon(1e-14));
+  // [0, 0.3]: base mass in [-0.3, 0.3] = erf(0.3/sqrt2) * ... computed independently as two Phi differences.
+  const double Phi0 = 0.5 * std::erfc(0.3 / std::numbers::sqrt2);        // base mass below 0
+  const double Phi_m06 = 0.5 * std::erfc(0.6 / std::numbers::sqrt2);     // base mass below -0.3
+  const double in_0_03 = 0.5 - Phi0, in_m03_0 = Phi0 - Phi_m06;
+  CHECK(k.mass_outside(0.0, 0.3, t) == doctest::Approx(1.0 - in_0_03 - in_m03_0).epsilon(1e-13));
+
+  // Through DensityOptions: a positive spectrum with eigenvalues near 0.
+  const Eigen::VectorXd eig = Eigen::VectorXd::LinSpaced(50, 0.01, 10.0);
+  const Density plain = exact_density(eig, DensityOptions{});
+  const Density refl = exact_density(eig, DensityOptions{.boundary = Boundary::reflect_at_zero});
+  double below = 0.0;
+  for (int i = 0; i < plain.size(); ++i)
+    if (plain.grid().points()[i] < 0.0) below += plain.masses()[i];
+  CHECK(below > 1e-3);  // the default width (0.1) puts part of the lowest nodes' mass below 0
+  CHECK(refl.grid().lo() == 0.0);
+  CHECK(refl.masses().sum() == doctest::Approx(1.0).epsilon(1e-12));
+  // The mass the closed form reports off the grid is only the upper tail (5 sigma: < 3e-7).
+  CHECK(refl.mass_outside() < 3e-7);
+  // On a user grid reaching below 0, every point below 0 gets exactly zero.
+  const Density u = exact_density(eig, Grid::linear(-2.0, 12.0, 1401), k);
+  for (int i = 0; i < u.size(); ++i)
+    if (u.grid().points()[i] < 0.0) CHECK(u.values()[i] == 0.0);
+  CHECK(std::holds_alternative<ReflectedKernel<GaussianKernel>>(
+      make_kernel(node_range(eig), {.boundary = Boundary::reflect_at_zero})));
+  // Bad input: a negative node is not a semidefinite spectrum.
+  CHECK_THROWS_WITH_AS(exact_density(-eig, DensityOptions{.boundary = Boundary::reflect_at_zero}),
+                       doctest::Contains("smallest is -10"), invalid_argument);
+  CHECK_THROWS_WITH_AS(exact_density(-eig, Grid::linear(-11.0, 1.0, 1001), k),
+                       doctest::Contains("node -0.01: the kernel (Gaussian sigma = 1, reflected at 0) needs nodes >= 0"),
+                       invalid_argument);
+}
+
+TEST_CASE("density: a kernel narrower than half the grid spacing is an error naming the scale") {
+  const Eigen::VectorXd eig = Eigen::VectorXd::LinSpaced(10, 1.0, 10.0);
+  // Spacing 0.01 on [0, 11] (1101 points); sigma = 0.004 < 0.005.
+  const Grid g = Grid::linear(0.0, 11.0, 1101);
+  CHECK_THROWS_WITH_AS(exact_density(eig, g, GaussianKernel{.sigma = 0.004}),
+                       doctest::Contains("(Gaussian sigma = 0.004) has width 0.004 at node 1, less than half the "
+                                         "grid spacing 0.01"),
+                       invalid_argument);
+  CHECK_THROWS_WITH_AS(exact_density(eig, g, GaussianKernel{.sigma = 0.004}), doctest::Contains("more grid points (at least 137"),
+                       invalid_argument);
+  CHECK_NOTHROW(exact_density(eig, g, GaussianKernel{.sigma = 0.006}));
+  // The paper's sigma on its 50,000 points fails on a spectrum 5000 wide (spacing 0.1 >> 0.0032).
+  const Eigen::VectorXd wide = Eigen::VectorXd::LinSpaced(10, 1.0, 5000.0);
+  CHECK_THROWS_WITH_AS(exact_density(wide, DensityOptions::paper()), doctest::Contains("sigma = 0.0031622776601683794"),
+                       invalid_argument);
+  // ...and works on a spectrum of order one (spacing 4e-5 < 2 sigma).
+  CHECK_NOTHROW(exact_density(Eigen::VectorXd::LinSpaced(10, -1.0, 1.0), DensityOptions::paper()));
+  // A log-unit kernel on a linear grid is narrow near small nodes: width sigma * node.
+  CHECK_THROWS_WITH_AS(exact_density(eig, g, LogGaussianKernel{.sigma = 0.004}),
+                       doctest::Contains("has width 0.004 at node 1"), invalid_argument);
+}
+
+TEST_CASE("node_range of several runs is their union, under either range rule") {
+  SpectralQuadrature a = two_probe_quadrature();  // probe mins -1, -0.5; maxes 2, 1.5
+  SpectralQuadrature b = a;
+  for (auto& p : b.probes) p.nodes.array() += 100.0;
+  const std::vector<SpectralQuadrature> qs{a, b};
+  const NodeRange r = node_range(std::span<const SpectralQuadrature>(qs));
+  CHECK(r.min == -1.0);
+  CHECK(r.max == 102.0);
+  CHECK(r.mean_min == -0.75);   // a's own probe mean
+  CHECK(r.mean_max == 101.75);  // b's own probe mean
+  CHECK(r.measures == 4);
+  const Grid pg = make_grid(r, {.padding = {.value = 0.0, .relative = false}, .range = RangeRule::probe_mean});
+  CHECK(pg.lo() == -0.75);
+  CHECK(pg.hi() == 101.75);
 }

@@ -6,10 +6,16 @@
 // principal_block(b) when it has one, else zero-pad / apply / restrict, one
 // full product of H per product of H_ll); optionally SLQ on the full H too.
 // Every density is then evaluated on ONE grid with ONE kernel, both resolved
-// once from the pooled node range of all the runs (DensityOptions; the
-// relative default width is a fraction of that pooled range), unless the
+// once from the union of the runs' node ranges (NodeRange::unite: under the
+// paper's probe-mean rule the grid spans the smallest block's mean minimum to
+// the largest block's mean maximum, so it covers every block; the relative
+// default width is a fraction of the pooled range max - min), unless the
 // caller passes a grid (BlockwiseOptions::grid; a relative kernel width still
-// refers to the pooled node range). On that common grid, the k x k matrix of
+// refers to the pooled node range). A block whose density cannot be resolved
+// on that grid — the kernel narrower than half the grid spacing at one of its
+// nodes (spectral/density.hpp), a node the kernel rejects, or more than
+// max_mass_outside of its kernel mass off the grid — throws invalid_argument
+// naming the block (name and index), the kernel width and the grid. On that common grid, the k x k matrix of
 // Jensen–Shannon distances (natural log, in [0, sqrt(ln 2)]) and
 // heterogeneity = its mean off-diagonal entry (distance/matrix.hpp).
 // Randomness: block l runs SLQ with seed derived from (options.seed, l) —
@@ -44,11 +50,13 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace blockspec {
@@ -59,14 +67,23 @@ struct BlockwiseOptions {
   SlqOptions slq{};
   /// The kernel and grid rules of the densities.
   DensityOptions density{};
-  /// The common grid; empty (default) = make_grid(pooled node range, density options).
+  /// The common grid; empty (default) = make_grid(union of the runs' node ranges, density options).
   Grid grid{};
   /// Also run SLQ on the full operator and give its density on the common grid.
   bool full_operator = true;
+  /// The largest fraction of a block's kernel mass that may fall outside the common grid, in [0, 1]
+  /// (a user grid that zooms into part of the spectrum may need 1).
+  double max_mass_outside = 0.5;
 
   void validate(const std::string& where = "blockwise_spectra") const {
     slq.validate(where);
+    validate_densities(where);
+  }
+  /// The density part only (what assemble_blockwise uses).
+  void validate_densities(const std::string& where) const {
     density.validate(where);
+    detail::require(std::isfinite(max_mass_outside) && max_mass_outside >= 0.0 && max_mass_outside <= 1.0, where,
+                    "max_mass_outside must be in [0, 1], got " + detail::format_double(max_mass_outside));
   }
 };
 
@@ -102,6 +119,42 @@ inline std::uint64_t block_seed(std::uint64_t seed, std::uint64_t stream) {
 inline constexpr std::uint64_t block_stream_base = 0x426c6f636b000000ULL;  // "Block"
 inline constexpr std::uint64_t full_stream = 0x46756c6c00000000ULL;        // "Full"
 
+/// One run's density on the common grid; a failure names the run (`label`) and the scale.
+inline Density run_density(const SpectralQuadrature& q, const Grid& grid, const AnyKernel& kernel,
+                           const std::string& label, double max_outside, const char* where) {
+  Density d;
+  try {
+    d = density(q, grid, kernel);
+  } catch (const invalid_argument& e) {
+    throw invalid_argument(std::string(where) + ": " + label + ": " + e.what());
+  }
+  if (!(d.mass_outside() <= max_outside)) {
+    const std::string k = std::visit([](const auto& kk) { return describe_kernel(kk); }, kernel);
+    require(false, where,
+            label + ": " + format_double(d.mass_outside()) + " of its kernel mass (" + k + ") lies outside the " +
+                grid.describe() + ", more than max_mass_outside = " + format_double(max_outside) +
+                "; widen the grid (RangeRule::pooled, more padding) or raise max_mass_outside");
+  }
+  return d;
+}
+
+inline std::string block_label(const std::vector<Block>& blocks, std::size_t l) {
+  return "block '" + blocks[l].name + "' (index " + std::to_string(l) + " of " + std::to_string(blocks.size()) + ")";
+}
+
+/// Resolves the kernel (and, without a user grid, the grid) of one run alone, so that a node the
+/// options reject (e.g. log_gaussian and a node <= 0) is reported with the run's label.
+inline void check_run_range(const SpectralQuadrature& q, const BlockwiseOptions& options, const std::string& label,
+                            const char* where) {
+  try {
+    const NodeRange rl = node_range(q);
+    (void)make_kernel(rl, options.density);
+    if (options.grid.empty()) (void)make_grid(rl, options.density);
+  } catch (const invalid_argument& e) {
+    throw invalid_argument(std::string(where) + ": " + label + ": " + e.what());
+  }
+}
+
 }  // namespace detail
 
 /// The densities on one common grid, the JS-distance matrix and the heterogeneity score of
@@ -118,7 +171,7 @@ inline BlockwiseSpectra assemble_blockwise(std::vector<Block> blocks, std::vecto
   detail::require(blocks.size() == quadratures.size() || (cancelled && quadratures.size() < blocks.size()), where,
                   std::to_string(blocks.size()) + " blocks but " + std::to_string(quadratures.size()) +
                       " quadratures (fewer only when the last one was cancelled)");
-  options.density.validate(where);
+  options.validate_densities(where);
   BlockwiseSpectra r;
   r.blocks = std::move(blocks);
   r.quadratures = std::move(quadratures);
@@ -134,13 +187,20 @@ inline BlockwiseSpectra assemble_blockwise(std::vector<Block> blocks, std::vecto
     if (r.full_quadrature->status == SlqStatus::cancelled) r.status = SlqStatus::cancelled;
   }
   if (r.status == SlqStatus::cancelled) return r;
-  // The pooled node range of the blocks and (if run) the full operator.
+  // The union of the node ranges of the blocks and (if run) the full operator.
+  for (std::size_t l = 0; l < r.quadratures.size(); ++l)
+    detail::check_run_range(r.quadratures[l], options, detail::block_label(r.blocks, l), where);
+  if (r.full_quadrature) detail::check_run_range(*r.full_quadrature, options, "the full operator", where);
   NodeRange range = node_range(std::span<const SpectralQuadrature>(r.quadratures));
-  if (r.full_quadrature) range.merge(node_range(*r.full_quadrature));
+  if (r.full_quadrature) range.unite(node_range(*r.full_quadrature));
   r.grid = options.grid.empty() ? make_grid(range, options.density) : options.grid;
   r.kernel = make_kernel(range, options.density);
-  for (const auto& q : r.quadratures) r.densities.push_back(density(q, r.grid, r.kernel));
-  if (r.full_quadrature) r.full_density = density(*r.full_quadrature, r.grid, r.kernel);
+  for (std::size_t l = 0; l < r.quadratures.size(); ++l)
+    r.densities.push_back(detail::run_density(r.quadratures[l], r.grid, r.kernel, detail::block_label(r.blocks, l),
+                                              options.max_mass_outside, where));
+  if (r.full_quadrature)
+    r.full_density = detail::run_density(*r.full_quadrature, r.grid, r.kernel, "the full operator",
+                                         options.max_mass_outside, where);
   r.js_distance = js_distance_matrix(r.densities);
   if (r.densities.size() >= 2) r.heterogeneity = heterogeneity(r.js_distance);
   return r;

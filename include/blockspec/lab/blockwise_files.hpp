@@ -116,7 +116,12 @@ inline void write_blockwise(const BlockwiseSpectra& result, const std::filesyste
       [](const auto& kk) -> std::string {
         using K = std::decay_t<decltype(kk)>;
         if constexpr (std::is_same_v<K, GaussianKernel>) return "gaussian sigma=" + detail::csv_format(kk.sigma);
-        else return "cauchy gamma=" + detail::csv_format(kk.gamma);
+        else if constexpr (std::is_same_v<K, CauchyKernel>) return "cauchy gamma=" + detail::csv_format(kk.gamma);
+        else if constexpr (std::is_same_v<K, LogGaussianKernel>)
+          return "log_gaussian sigma=" + detail::csv_format(kk.sigma) + " (natural-log units)";
+        else if constexpr (std::is_same_v<K, ReflectedKernel<GaussianKernel>>)
+          return "gaussian sigma=" + detail::csv_format(kk.base.sigma) + " reflected at 0";
+        else return "cauchy gamma=" + detail::csv_format(kk.base.gamma) + " reflected at 0";
       },
       result.kernel);
   CsvTable run;

@@ -22,6 +22,17 @@
 //           grids the padding is in natural-log units: [min e^-p, max e^p].
 //   If max == min the "range" used for relative widths and padding is |max|,
 //   or 1 when that is 0 too.
+//   kernel  gaussian or cauchy (linear units), or log_gaussian: a Gaussian in
+//           ln x (LogGaussianKernel; positive nodes; its relative width is a
+//           fraction of ln(max / min)), which on a log grid smooths every
+//           decade alike;
+//   boundary reflect_at_zero folds the kernel mass below 0 back (nodes >= 0;
+//           the grid then starts at max(lo, 0)), so a positive semidefinite
+//           spectrum keeps all its mass on [0, inf): with the default width, a
+//           linear kernel puts half the mass of a node near 0 below 0.
+// Several runs (node_range of a span, e.g. the blocks of a partition) give
+// the union of their ranges: the grid covers each run's own range under
+// either rule, not their average.
 // Defaults: Gaussian kernel with sigma = 1% of the range, 2001 linear points
 // (about 18 points per sigma), padding 5% of the range (5 sigma: the mass of
 // an edge node's kernel outside the grid is below 3e-7). This is scale-free:
@@ -29,11 +40,17 @@
 // the paper's choice: sigma^2 = 1e-5 absolute, 50,000 points, padding 1
 // absolute, probe_mean range (docs/paper_method.md).
 // Cost: O(G P m) kernel evaluations for G grid points, P probes, m nodes;
-// kernels with support_radius() (Gaussian) only touch the grid points within
-// that radius of each node (binary search on the sorted points).
-// Caveats: sigma should exceed the grid spacing (else the grid integral is
-// poor and normalization hides it) and the typical gap between Ritz nodes
-// (else the curve is a comb of spikes at the nodes).
+// kernels with support_radius() (Gaussian) or support(node) (log-Gaussian,
+// reflected Gaussian) only touch the grid points within it (binary search on
+// the sorted points); the resolution check adds one search per node.
+// Checks: density() throws (naming the kernel, node, spacing and grid) when
+// the kernel's width at a node inside the grid is below half the grid spacing
+// there (min_width_per_spacing): the grid would miss the spikes and the
+// normalization would hide it. paper()'s sigma = 0.0032 on its 50,000 points
+// passes only for spectra narrower than about 316 (spacing < 2 sigma), so it
+// suits spectra of order one; the default width is scale-free.
+// Caveats: sigma should also exceed the typical gap between Ritz nodes (else
+// the curve is a comb of spikes at the nodes; not checked).
 // Reference: Lin, Saad & Yang, SIAM Review 58 (2016); Ghorbani, Krishnan &
 // Xiao, "An investigation into neural net optimization via Hessian eigenvalue
 // density", ICML 2019.
@@ -143,7 +160,17 @@ enum class RangeRule {
 };
 
 /// The shape of a built-in kernel chosen by DensityOptions.
-enum class KernelKind { gaussian, cauchy };
+enum class KernelKind {
+  gaussian,     ///< GaussianKernel: a normal density in x (linear units)
+  cauchy,       ///< CauchyKernel: a Lorentzian in x
+  log_gaussian  ///< LogGaussianKernel: a normal density in ln x (positive nodes only; pair it with a log grid)
+};
+
+/// What a kernel does at x = 0 (DensityOptions::boundary).
+enum class Boundary {
+  none,            ///< the kernel as it is: part of its mass may lie below 0
+  reflect_at_zero  ///< ReflectedKernel: mass below 0 folded back (nodes >= 0; the grid starts at 0)
+};
 
 /// A length that is absolute, or a fraction of the spectral range when `relative`.
 struct Width {
@@ -159,7 +186,8 @@ struct NodeRange {
   double mean_max = 0.0;
   int measures = 0;       ///< how many probes/measures were pooled
 
-  /// Pools another range into this one.
+  /// Pools another range into this one: the probes of one run (mean_min, mean_max are means
+  /// over all the probes pooled).
   void merge(const NodeRange& o) {
     if (o.measures == 0) return;
     const double a = measures, b = o.measures;
@@ -168,6 +196,22 @@ struct NodeRange {
     min = std::min(min, o.min);
     max = std::max(max, o.max);
     measures += o.measures;
+  }
+  /// The union with the range of another run (e.g. another block): min and max as merge(), but
+  /// mean_min is the smaller of the two runs' mean_min and mean_max the larger of their mean_max,
+  /// so a probe-mean grid of several runs covers each run's own probe-mean range.
+  void unite(const NodeRange& o) {
+    if (o.measures == 0) return;
+    mean_min = measures == 0 ? o.mean_min : std::min(mean_min, o.mean_min);
+    mean_max = measures == 0 ? o.mean_max : std::max(mean_max, o.mean_max);
+    min = std::min(min, o.min);
+    max = std::max(max, o.max);
+    measures += o.measures;
+  }
+  /// ln(max / min) for positive nodes (or 1 when max == min): the unit of relative log-kernel widths.
+  double log_scale() const noexcept {
+    const double r = min > 0.0 ? std::log(max / min) : 0.0;
+    return r > 0.0 ? r : 1.0;
   }
   /// max - min, or |max| when that is 0, or 1 when both are 0: the unit of relative widths.
   double scale() const noexcept {
@@ -205,11 +249,12 @@ inline NodeRange node_range(const SpectralQuadrature& q) {
   for (const auto& p : q.probes) r.merge(detail::range_of(p.nodes, "node_range"));
   return r;
 }
-/// The node range of several SLQ runs (e.g. the blocks of a partition), pooled.
+/// The node range of several SLQ runs (e.g. the blocks of a partition): their union
+/// (NodeRange::unite), so that a grid built from it covers every run's own range under either rule.
 inline NodeRange node_range(std::span<const SpectralQuadrature> qs) {
   detail::require(!qs.empty(), "node_range", "no spectral quadratures given");
   NodeRange r;
-  for (const auto& q : qs) r.merge(node_range(q));
+  for (const auto& q : qs) r.unite(node_range(q));
   return r;
 }
 /// The range of a plain list of nodes (e.g. exact eigenvalues): one measure.
@@ -229,6 +274,8 @@ struct DensityOptions {
   RangeRule range = RangeRule::pooled;
   /// Symlog grids only: the linear threshold c; 0 = automatic (1e-3 of max |endpoint|).
   double linthresh = 0.0;
+  /// reflect_at_zero: fold the kernel mass below 0 back (positive semidefinite spectra).
+  Boundary boundary = Boundary::none;
 
   /// The paper's choice: Gaussian, sigma^2 = 1e-5 absolute, 50,000 linear points,
   /// [mean min node - 1, mean max node + 1].
@@ -239,7 +286,8 @@ struct DensityOptions {
             .points = 50000,
             .padding = {.value = 1.0, .relative = false},
             .range = RangeRule::probe_mean,
-            .linthresh = 0.0};
+            .linthresh = 0.0,
+            .boundary = Boundary::none};
   }
 
   void validate(const std::string& where = "DensityOptions") const {
@@ -251,8 +299,13 @@ struct DensityOptions {
                     "padding.value must be finite and >= 0, got " + detail::format_double(padding.value));
     detail::require(std::isfinite(linthresh) && linthresh >= 0.0, where,
                     "linthresh must be finite and >= 0 (0 = automatic), got " + detail::format_double(linthresh));
-    detail::require(kernel == KernelKind::gaussian || kernel == KernelKind::cauchy, where,
-                    "kernel is not a KernelKind value, got " + std::to_string(static_cast<int>(kernel)));
+    detail::require(kernel == KernelKind::gaussian || kernel == KernelKind::cauchy || kernel == KernelKind::log_gaussian,
+                    where, "kernel is not a KernelKind value, got " + std::to_string(static_cast<int>(kernel)));
+    detail::require(boundary == Boundary::none || boundary == Boundary::reflect_at_zero, where,
+                    "boundary is not a Boundary value, got " + std::to_string(static_cast<int>(boundary)));
+    detail::require(!(kernel == KernelKind::log_gaussian && boundary == Boundary::reflect_at_zero), where,
+                    "boundary = reflect_at_zero with kernel = log_gaussian: the log-unit kernel has no mass "
+                    "below 0 to reflect (use boundary = none)");
     detail::require(grid == GridKind::linear || grid == GridKind::log || grid == GridKind::symlog, where,
                     "grid is not a GridKind value, got " + std::to_string(static_cast<int>(grid)));
   }
@@ -277,7 +330,14 @@ inline Grid make_grid(const NodeRange& r, const DensityOptions& options = {}) {
   }
   double pad = options.padding.relative ? options.padding.value * r.scale() : options.padding.value;
   if (hi0 <= lo0 && pad == 0.0) pad = 0.5 * r.scale();  // a degenerate range still needs lo < hi
-  const double lo = lo0 - pad, hi = hi0 + pad;
+  double lo = lo0 - pad;
+  const double hi = hi0 + pad;
+  if (options.boundary == Boundary::reflect_at_zero) {
+    detail::require(r.min >= 0.0, "make_grid",
+                    "boundary = reflect_at_zero needs nodes >= 0 (a positive semidefinite spectrum), but the "
+                    "smallest is " + detail::format_double(r.min) + " (use boundary = none)");
+    lo = std::max(lo, 0.0);  // the reflected density is 0 below 0
+  }
   if (options.grid == GridKind::symlog) {
     const double c = options.linthresh > 0.0 ? options.linthresh : 1e-3 * std::max(std::abs(lo), std::abs(hi));
     return Grid::symlog(lo, hi, options.points, c);
@@ -291,17 +351,34 @@ inline Grid make_grid(std::span<const SpectralQuadrature> qs, const DensityOptio
   return make_grid(node_range(qs), options);
 }
 
-/// The kernel of DensityOptions, its width resolved (once) against a node range.
+/// The kernel of DensityOptions, its width resolved (once) against a node range: a relative width
+/// is a fraction of max - min, or for log_gaussian of ln(max / min) (natural-log units).
 inline AnyKernel make_kernel(const NodeRange& r, const DensityOptions& options = {}) {
-  options.validate("make_kernel");
+  const char* where = "make_kernel";
+  options.validate(where);
+  if (options.kernel == KernelKind::log_gaussian) {
+    detail::require(r.measures == 0 || r.min > 0.0, where,
+                    "kernel = log_gaussian needs positive nodes, but the smallest is " + detail::format_double(r.min) +
+                        " (use a linear-unit kernel, with boundary = reflect_at_zero for a semidefinite spectrum)");
+    LogGaussianKernel k{.sigma = options.width.relative ? options.width.value * r.log_scale() : options.width.value};
+    k.validate(where);
+    return k;
+  }
   const double w = options.width.relative ? options.width.value * r.scale() : options.width.value;
+  const bool reflect = options.boundary == Boundary::reflect_at_zero;
+  if (reflect)
+    detail::require(r.measures == 0 || r.min >= 0.0, where,
+                    "boundary = reflect_at_zero needs nodes >= 0 (a positive semidefinite spectrum), but the "
+                    "smallest is " + detail::format_double(r.min) + " (use boundary = none)");
   if (options.kernel == KernelKind::cauchy) {
     CauchyKernel k{.gamma = w};
-    k.validate("make_kernel");
+    k.validate(where);
+    if (reflect) return ReflectedKernel<CauchyKernel>{k};
     return k;
   }
   GaussianKernel k{.sigma = w};
-  k.validate("make_kernel");
+  k.validate(where);
+  if (reflect) return ReflectedKernel<GaussianKernel>{k};
   return k;
 }
 
@@ -320,7 +397,11 @@ double accumulate_kernel(const Grid& grid, const Eigen::Ref<const Eigen::VectorX
     const double t = nodes[j];
     const double wj = c * weights[j];
     Eigen::Index g0 = 0, g1 = x.size();
-    if constexpr (requires { kernel.support_radius(); }) {
+    if constexpr (requires { kernel.support(t); }) {
+      const auto [a, b] = kernel.support(t);
+      g0 = std::lower_bound(xb, xe, a) - xb;
+      g1 = std::upper_bound(xb, xe, b) - xb;
+    } else if constexpr (requires { kernel.support_radius(); }) {
       const double rad = kernel.support_radius();
       g0 = std::lower_bound(xb, xe, t - rad) - xb;
       g1 = std::upper_bound(xb, xe, t + rad) - xb;
@@ -334,6 +415,40 @@ double accumulate_kernel(const Grid& grid, const Eigen::Ref<const Eigen::VectorX
 
 template <class K>
 constexpr bool has_mass_outside = requires(const K& k) { k.mass_outside(0.0, 1.0, 0.0); };
+
+/// The smallest kernel width, in grid spacings, that a density accepts: at width = spacing / 2 the
+/// grid sum of one Gaussian already errs by up to 2 exp(-pi^2 / 2) ~ 1.4% (Poisson summation);
+/// narrower kernels give a comb of spikes (or nothing) at the grid points.
+inline constexpr double min_width_per_spacing = 0.5;
+
+/// Throws when a node violates the kernel's node rule (e.g. log kernel and a node <= 0), or when the
+/// kernel is narrower than min_width_per_spacing grid spacings at a node inside the grid.
+template <class K>
+void check_nodes_and_resolution(const Grid& grid, const Eigen::VectorXd& nodes, const Eigen::VectorXd& weights,
+                                const K& kernel, const char* where) {
+  const Eigen::VectorXd& x = grid.points();
+  for (Eigen::Index j = 0; j < nodes.size(); ++j) {
+    const double t = nodes[j];
+    if constexpr (requires { K::accepts(t); })
+      require(K::accepts(t), where,
+              "node " + format_double(t) + ": the kernel (" + describe_kernel(kernel) + ") needs nodes " +
+                  K::node_rule());
+    if constexpr (requires { kernel.width_at(t); }) {
+      if (!(weights[j] > 0.0) || t < x[0] || t > x[x.size() - 1]) continue;
+      Eigen::Index g = std::upper_bound(x.data(), x.data() + x.size(), t) - x.data() - 1;
+      g = std::clamp<Eigen::Index>(g, 0, x.size() - 2);
+      const double h = x[g + 1] - x[g], w = kernel.width_at(t);
+      if (w >= min_width_per_spacing * h) continue;
+      const double need = std::ceil((grid.hi() - grid.lo()) / (w / min_width_per_spacing)) + 1.0;
+      require(false, where,
+              "the kernel (" + describe_kernel(kernel) + ") has width " + format_double(w) + " at node " +
+                  format_double(t) + ", less than half the grid spacing " + format_double(h) + " there (on the " +
+                  grid.describe() + "): the density would be a comb of spikes the grid misses; use a wider "
+                  "kernel or more grid points" +
+                  (grid.kind() == GridKind::linear ? " (at least " + format_double(need) + " on this range)" : ""));
+    }
+  }
+}
 
 /// The smoothed density of a list of (nodes, weights) measures, averaged with equal weights.
 template <class K>
@@ -349,6 +464,7 @@ Density smooth_measures(std::span<const Eigen::VectorXd* const> nodes, std::span
     require(nodes[i]->size() == weights[i]->size(), where, "a measure has different numbers of nodes and weights");
     require(nodes[i]->size() > 0, where, "a measure has no nodes");
     require(nodes[i]->allFinite() && weights[i]->allFinite(), where, "a node or weight is not finite");
+    check_nodes_and_resolution(grid, *nodes[i], *weights[i], kernel, where);
     outside += c * accumulate_kernel(grid, *nodes[i], *weights[i], c, kernel, values);
   }
   if constexpr (!has_mass_outside<K>) {
