@@ -202,6 +202,30 @@ std::vector<Entry> spectral_entries() {
           DensityOptions o;
           o.width.value = -1.0;
           (void)density(small_quadrature(), o);
+        }),
+        throws<invalid_argument>("`boundary = reflect_at_zero` with `kernel = log_gaussian`", "no mass below 0 to reflect", [] {
+          DensityOptions o;
+          o.kernel = KernelKind::log_gaussian;
+          o.boundary = Boundary::reflect_at_zero;
+          (void)density(small_quadrature(), o);
+        }),
+        throws<invalid_argument>("`kernel = log_gaussian` on a spectrum with negative nodes",
+                                 "kernel = log_gaussian needs positive nodes", [] {
+          const Eigen::MatrixXd shifted = spd(8) - 4.0 * Eigen::MatrixXd::Identity(8, 8);
+          DensityOptions o;
+          o.kernel = KernelKind::log_gaussian;
+          (void)density(slq(dense_operator(shifted), {.probes = 2, .steps = 8, .seed = 1}), o);
+        }),
+        throws<invalid_argument>("`boundary = reflect_at_zero` on a spectrum with negative nodes",
+                                 "reflect_at_zero needs nodes >= 0", [] {
+          const Eigen::MatrixXd shifted = spd(8) - 4.0 * Eigen::MatrixXd::Identity(8, 8);
+          DensityOptions o;
+          o.boundary = Boundary::reflect_at_zero;
+          (void)density(slq(dense_operator(shifted), {.probes = 2, .steps = 8, .seed = 1}), o);
+        }),
+        throws<invalid_argument>("a kernel narrower than half the grid spacing at a node",
+                                 "less than half the grid spacing", [] {
+          (void)density(small_quadrature(), Grid::linear(0, 10, 11), GaussianKernel{0.01});
         })},
        {throws<invalid_argument>("a NaN kernel width", "got nan", [] {
           DensityOptions o;
