@@ -95,6 +95,12 @@ SpectralQuadrature small_quadrature() {
   return slq(dense_operator(a), {.probes = 4, .steps = 8, .seed = 1});
 }
 
+/// The quadrature of an indefinite matrix: eigenvalues -3, ..., 4 (spd(8) shifted by -4).
+SpectralQuadrature indefinite_quadrature() {
+  static const Eigen::MatrixXd a = spd(8) - 4.0 * Eigen::MatrixXd::Identity(8, 8);
+  return slq(dense_operator(a), {.probes = 2, .steps = 8, .seed = 1});
+}
+
 /// An operator of size n whose products hold a NaN.
 auto nan_operator(int n) {
   return make_operator(n, [](const Eigen::VectorXd& x, Eigen::VectorXd& y) {
@@ -211,17 +217,15 @@ std::vector<Entry> spectral_entries() {
         }),
         throws<invalid_argument>("`kernel = log_gaussian` on a spectrum with negative nodes",
                                  "kernel = log_gaussian needs positive nodes", [] {
-          const Eigen::MatrixXd shifted = spd(8) - 4.0 * Eigen::MatrixXd::Identity(8, 8);
           DensityOptions o;
           o.kernel = KernelKind::log_gaussian;
-          (void)density(slq(dense_operator(shifted), {.probes = 2, .steps = 8, .seed = 1}), o);
+          (void)density(indefinite_quadrature(), o);
         }),
         throws<invalid_argument>("`boundary = reflect_at_zero` on a spectrum with negative nodes",
                                  "reflect_at_zero needs nodes >= 0", [] {
-          const Eigen::MatrixXd shifted = spd(8) - 4.0 * Eigen::MatrixXd::Identity(8, 8);
           DensityOptions o;
           o.boundary = Boundary::reflect_at_zero;
-          (void)density(slq(dense_operator(shifted), {.probes = 2, .steps = 8, .seed = 1}), o);
+          (void)density(indefinite_quadrature(), o);
         }),
         throws<invalid_argument>("a kernel narrower than half the grid spacing at a node",
                                  "less than half the grid spacing", [] {
