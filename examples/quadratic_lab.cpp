@@ -24,11 +24,14 @@
 // examples/plot_quadratic.py when python3 with matplotlib is available. A progress bar goes to stderr
 // when it is a terminal (or with --progress).
 #include "cli/quadratic_lab_args.hpp"
+#include "fair_table.hpp"
 #include "quadratic_output.hpp"
 
+#include <blockspec/io/atomic_file.hpp>
 #include <blockspec/io/csv.hpp>
 #include <blockspec/io/npy.hpp>
 #include <blockspec/lab/any_optimizer.hpp>
+#include <blockspec/lab/study.hpp>
 #include <blockspec/optim/runner.hpp>
 #include <blockspec/optim/step_size.hpp>
 #include <blockspec/optim/tune.hpp>
@@ -48,37 +51,8 @@
 namespace {
 
 using quadratic_lab_cli::parse_block;
-using quadratic_lab_cli::to_double;
 
-struct Settings {
-  int paper_case = 0;
-  std::vector<std::string> blocks, measured;
-  std::vector<double> map_range;
-  long block_size = 25;
-  std::vector<std::string> optimizers{"gd", "adam", "blockwise_gd"};
-  std::vector<std::string> lrs;
-  bool tune_all = false;
-  double lr_min = 1e-5, lr_max = 10.0;
-  int ppd = 4;
-  std::string noise = "none";
-  double noise_scale = 0.0, dof = 3.0;
-  int steps = 20000;
-  double target = 1e-6;
-  std::string schedule = "constant";
-  int warmup = 0, stable = 0, decay = 0;
-  double final_factor = 0.0;
-  std::uint64_t seed = 0;
-  int record_every = 1;
-  std::string out = "lab_out", plot_script;
-  bool progress = false, no_plot = false, single = false;
-};
-
-blockspec::Schedule make_schedule(const Settings& s) {
-  if (s.schedule == "constant") return blockspec::Schedule::constant();
-  if (s.schedule == "warmup") return blockspec::Schedule::linear_warmup(s.warmup);
-  if (s.schedule == "cosine") return blockspec::Schedule::cosine(s.decay > 0 ? s.decay : s.steps, s.final_factor, s.warmup);
-  return blockspec::Schedule::warmup_stable_decay(s.warmup, s.stable, s.decay, s.final_factor);
-}
+using quadratic_lab_cli::Settings;
 
 std::vector<blockspec::BlockSpectrum> make_spectra(const Settings& s) {
   const int sources = (s.paper_case > 0) + !s.blocks.empty() + !s.measured.empty();
@@ -113,24 +87,12 @@ int run_lab(const Settings& s) {
                 static_cast<long>(e.size()), e.minCoeff(), e.maxCoeff(), e.maxCoeff() / e.minCoeff());
   }
 
-  std::map<std::string, double> fixed;
-  for (const auto& kv : s.lrs) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos) throw blockspec::invalid_argument("--lr '" + kv + "': expected NAME=VALUE");
-    fixed[kv.substr(0, eq)] = to_double(kv.substr(eq + 1), "lr");
-  }
+  auto fixed = quadratic_lab_cli::fixed_rates(s);
+  const auto base = quadratic_lab_cli::base_run_options(s);
 
   const std::filesystem::path dir(s.out);
   std::filesystem::create_directories(dir);
   example::ProgressBar bar(s.progress);
-  blockspec::RunOptions base{.lr = 1.0,
-                             .max_steps = s.steps,
-                             .target = s.target,
-                             .schedule = make_schedule(s),
-                             .record_every = s.record_every,
-                             .stochastic = noise.kind != blockspec::NoiseKind::none,
-                             .seed = s.seed};
-  base.validate("quadratic_lab");
 
   std::vector<std::string> names, how, statuses;
   std::vector<double> rates, finals;
@@ -239,50 +201,43 @@ int run_lab(const Settings& s) {
   return 0;
 }
 
+// --fair: lab::fair_study on the problem of each seed (--seed, --seed + 1, ...: spectra, rotations
+// and w* redrawn), as one column of median [min-max] steps; also written to DIR/fair.md.
+int fair_table(const Settings& s) {
+  const blockspec::lab::FairStudyOptions fo{.target = s.target, .max_steps = s.steps, .lr_min = s.lr_min,
+                                            .lr_max = s.lr_max, .points_per_decade = s.ppd, .refine_points = s.refine};
+  example::FairTable ft;
+  ft.add_column(s.paper_case > 0 ? "case " + std::to_string(s.paper_case) : std::string("this problem"));
+  example::ProgressBar bar(s.progress);
+  for (int k = 0; k < s.seeds; ++k) {
+    Settings sk = s;
+    sk.seed = s.seed + static_cast<std::uint64_t>(k);
+    const auto q = blockspec::make_block_quadratic<double>(make_spectra(sk), sk.seed);
+    auto o = fo;
+    o.on_method = [&](const std::string& m) { bar.update("fair: seed " + std::to_string(sk.seed) + ": " + m, k, s.seeds); };
+    ft.add(blockspec::lab::fair_study(q, o), "seed " + std::to_string(sk.seed));
+  }
+  bar.finish();
+  const std::string md = example::fair_markdown(ft, s.seeds, fo);
+  std::printf("Fair baselines (every method tuned by one procedure and budget; theory-set ones as they are)\n%s", md.c_str());
+  for (const auto& f : ft.failures()) std::printf("  not reached: %s\n", f.c_str());
+  const std::filesystem::path dir(s.out);
+  std::filesystem::create_directories(dir);
+  blockspec::write_file_atomically(dir / "fair.md", [&](std::ostream& os) { os << "# Fair baselines\n\n" << md; });
+  std::printf("\nwrote %s/fair.md\n", s.out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Optimizer experiments on block-diagonal quadratics (blockspec)"};
   Settings s;
-  auto* source = app.add_option_group("problem", "the quadratic: one of --case, --block, --measured");
-  source->add_option("--case", s.paper_case, "the paper's case 1-4")->check(CLI::Range(1, 4));
-  source->add_option("--block", s.blocks, "[NAME=]KIND:ARGS, one per block (see the source's header)");
-  source->add_option("--measured", s.measured, "1-D .npy files of measured eigenvalues / Ritz nodes, one per block")
-      ->check(CLI::ExistingFile);
-  source->require_option(1);
-  app.add_option("--map", s.map_range, "pooled affine map of all eigenvalues into [LO, HI]")->expected(2);
-  app.add_option("--block-size", s.block_size, "eigenvalues per block for --measured")->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--optimizer", s.optimizers, "optimizers to run")
-      ->check(CLI::IsMember(blockspec::lab::optimizer_names()))->capture_default_str();
-  app.add_option("--lr", s.lrs, "NAME=VALUE: a fixed learning rate for an optimizer");
-  app.add_flag("--tune", s.tune_all, "tune every optimizer's rate (fewest steps to the target)");
-  app.add_option("--lr-min", s.lr_min, "tuning grid: smallest rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr-max", s.lr_max, "tuning grid: largest rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--points-per-decade", s.ppd, "tuning grid density")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--noise", s.noise, "gradient noise")->check(CLI::IsMember({"none", "gaussian", "student_t"}))
-      ->capture_default_str();
-  app.add_option("--noise-scale", s.noise_scale, "noise standard deviation / scale")->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--dof", s.dof, "Student-t degrees of freedom")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--steps", s.steps, "step cap of every run")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--target", s.target, "relative loss gap to reach")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--schedule", s.schedule, "learning-rate schedule")
-      ->check(CLI::IsMember({"constant", "warmup", "cosine", "wsd"}))->capture_default_str();
-  app.add_option("--warmup", s.warmup, "warmup steps")->check(CLI::NonNegativeNumber);
-  app.add_option("--stable", s.stable, "stable steps (wsd)")->check(CLI::NonNegativeNumber);
-  app.add_option("--decay", s.decay, "decay steps (cosine: default --steps; wsd)")->check(CLI::NonNegativeNumber);
-  app.add_option("--final-factor", s.final_factor, "final lr factor of cosine / wsd")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--seed", s.seed, "seed of spectra, rotations, w* and noise")->capture_default_str();
-  app.add_option("--record-every", s.record_every, "record every k-th step")->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--out", s.out, "output directory")->capture_default_str();
-  app.add_option("--plot-script", s.plot_script, "path of plot_quadratic.py");
-  app.add_flag("--progress", s.progress, "show the progress bar even when stderr is not a terminal");
-  app.add_flag("--no-plot", s.no_plot, "do not run the plotting script");
-  app.add_flag("--float", s.single, "run in single precision");
+  quadratic_lab_cli::add_options(app, s);
   CLI11_PARSE(app, argc, argv);
   try {
+    quadratic_lab_cli::validate(s);
+    if (s.fair) return fair_table(s);
     return s.single ? run_lab<float>(s) : run_lab<double>(s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

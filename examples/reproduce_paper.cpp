@@ -26,6 +26,8 @@
 // blockwise/ from write_blockwise, trace_<method>.csv/.npy; summary.csv), and, when python3
 // with matplotlib is available, runs examples/plot_paper.py for the figures (densities per
 // case, JS heat maps, loss curves).
+#include "cli/reproduce_paper_args.hpp"
+#include "fair_table.hpp"
 #include "quadratic_output.hpp"
 
 #include <blockspec/analysis/blockwise.hpp>
@@ -60,90 +62,19 @@ struct CaseResult {
 
 std::string steps_text(int steps) { return steps >= 0 ? std::to_string(steps) : std::string("not reached"); }
 
-std::string lr_text(double lr) {
-  if (!std::isfinite(lr)) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3g", lr);
-  return buf;
-}
-
-// The fair table: per case and method, the median and range of the steps over the seeds.
-struct FairCell {
-  std::vector<int> steps{};  // -1: not reached
-  std::vector<std::string> failures{};
-  int reached() const {
-    int k = 0;
-    for (int s : steps) k += s >= 0;
-    return k;
-  }
-  // Median over seeds with "not reached" counted as infinitely many steps (NaN = none of the middle reached).
-  double median() const {
-    std::vector<double> v;
-    for (int s : steps) v.push_back(s >= 0 ? s : INFINITY);
-    std::sort(v.begin(), v.end());
-    const std::size_t n = v.size();
-    const double m = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-    return std::isfinite(m) ? m : NAN;
-  }
-  std::string text() const {
-    if (reached() == 0) return "not reached";
-    int lo = 1 << 30, hi = 0;
-    for (int s : steps)
-      if (s >= 0) lo = std::min(lo, s), hi = std::max(hi, s);
-    const double m = median();
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%s [%d-%d]%s", std::isfinite(m) ? std::to_string(std::lround(m)).c_str() : "n.r.",
-                  lo, hi, reached() < static_cast<int>(steps.size()) ? (" " + std::to_string(reached()) + "/" +
-                                                                        std::to_string(steps.size())).c_str() : "");
-    return buf;
-  }
-};
-
-struct FairTable {
-  std::vector<int> cases{};
-  std::vector<std::string> methods{};
-  std::vector<std::vector<FairCell>> cells{};  // [case][method]
-  const FairCell& at(int c, const std::string& m) const {
-    const auto ci = static_cast<std::size_t>(std::find(cases.begin(), cases.end(), c) - cases.begin());
-    const auto mi = static_cast<std::size_t>(std::find(methods.begin(), methods.end(), m) - methods.begin());
-    return cells.at(ci).at(mi);
-  }
-  bool has(int c) const { return std::find(cases.begin(), cases.end(), c) != cases.end(); }
-};
-
-std::string fair_markdown(const FairTable& t, int seeds, const blockspec::lab::FairStudyOptions& o) {
-  std::string s = "Steps to a " + lr_text(o.target) + " relative loss gap: median [min-max] over " +
-                  std::to_string(seeds) + " seeds (k/n: only k of n seeds reached it within " +
-                  std::to_string(o.max_steps) + " steps; n.r.: the median seed did not).\n" +
-                  "Tuning: lr on a log grid [" + lr_text(o.lr_min) + ", " + lr_text(o.lr_max) + "], " +
-                  std::to_string(o.points_per_decade) + " per decade, refinement " +
-                  (o.refine_points > 0 ? std::to_string(o.refine_points) + " rates per side" : std::string("off")) +
-                  "; beta in {";
-  for (std::size_t i = 0; i < o.betas.size(); ++i) s += (i ? ", " : "") + lr_text(o.betas[i]);
-  s += "} for heavy_ball_tuned, nesterov_tuned and adam (beta1); pruned at the best step count.\n\n| method |";
-  for (int c : t.cases) s += " case " + std::to_string(c) + " |";
-  s += "\n|---|";
-  for (std::size_t i = 0; i < t.cases.size(); ++i) s += "---|";
-  s += "\n";
-  for (const auto& m : t.methods) {
-    s += "| " + m + " |";
-    for (int c : t.cases) s += " " + t.at(c, m).text() + " |";
-    s += "\n";
-  }
-  return s;
-}
 
 // The claim: GD lags Adam on heterogeneous blocks more than on homogeneous ones. Decided from the
 // medians: ratio = median(baseline) / median(adam) per case; holds when ratio(het) >= 3 ratio(hom)
 // (the threshold of the paper-claims check above).
-std::string fair_claims(const FairTable& t) {
+std::string fair_claims(const example::FairTable& t) {
   std::string out;
   for (auto [het, hom] : {std::pair{1, 2}, std::pair{3, 4}}) {
-    if (!t.has(het) || !t.has(hom)) continue;
+    const std::string chet = "case " + std::to_string(het), chom = "case " + std::to_string(hom);
+    if (!t.has(chet) || !t.has(chom)) continue;
     for (const char* base : {"gd_theory", "gd_tuned", "heavy_ball_polyak", "heavy_ball_tuned", "nesterov_theory",
                              "nesterov_tuned"}) {
-      const double bh = t.at(het, base).median(), ah = t.at(het, "adam").median();
-      const double bo = t.at(hom, base).median(), ao = t.at(hom, "adam").median();
+      const double bh = t.at(chet, base).median(), ah = t.at(chet, "adam").median();
+      const double bo = t.at(chom, base).median(), ao = t.at(chom, "adam").median();
       char buf[320];
       if (!(std::isfinite(bh) && std::isfinite(ah) && std::isfinite(bo) && std::isfinite(ao))) {
         std::snprintf(buf, sizeof buf, "  %s/adam, case %d vs case %d: cannot decide (a median did not reach the target)\n",
@@ -157,7 +88,7 @@ std::string fair_claims(const FairTable& t) {
     }
     // Does any non-adaptive baseline beat Adam outright on the homogeneous case?
     for (const char* base : {"heavy_ball_tuned", "nesterov_tuned", "nesterov_theory", "heavy_ball_polyak"}) {
-      const double b = t.at(hom, base).median(), a = t.at(hom, "adam").median();
+      const double b = t.at(chom, base).median(), a = t.at(chom, "adam").median();
       if (std::isfinite(b) && std::isfinite(a) && b < a) {
         char buf[200];
         std::snprintf(buf, sizeof buf, "  case %d (homogeneous): %s beats Adam outright (%.0f vs %.0f median steps)\n", hom,
@@ -173,47 +104,22 @@ std::string fair_claims(const FairTable& t) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Reproduce the quadratic study of 'Why Transformers Need Adam: A Hessian Perspective'"};
-  std::string out = "paper_out", plot_script, figure;
-  std::uint64_t seed = 0;
-  int probes = 100, slq_steps = 100, max_steps = 100000, ppd = 4;
-  double lr_min = 1e-4, lr_max = 10.0;
-  bool no_plot = false, progress = false;
-  int seeds = 2, refine = 0;
-  std::string fair_out;
-  std::vector<int> cases{1, 2, 3, 4};
-  app.add_option("--out", out, "output directory")->capture_default_str();
-  app.add_option("--seed", seed, "seed of the presets (Haar rotations, w*, cases 1-2 eigenvalues) and of SLQ")
-      ->capture_default_str();
-  app.add_option("--cases", cases, "which cases to run (1-4)")->check(CLI::Range(1, 4))->capture_default_str();
-  app.add_option("--probes", probes, "SLQ probes per block (the paper: 10; see the file comment for why 100 here)")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--slq-steps", slq_steps, "Lanczos steps per probe (clamped to the block size)")
-      ->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--max-steps", max_steps, "step cap of every optimizer run")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr-min", lr_min, "tuning grid: smallest rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr-max", lr_max, "tuning grid: largest rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--points-per-decade", ppd, "tuning grid density")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--seeds", seeds, "fair table: seeds 0..N-1 (Haar rotations, w*, case 1-2 eigenvalues); "
-                 "the committed table uses 5")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--refine", refine, "fair table: refinement rates on each side of the best grid rate (0: none, "
-                 "the CI demo; the committed table uses 3)")->check(CLI::NonNegativeNumber)->capture_default_str();
-  app.add_option("--fair-out", fair_out, "also write the fair table (markdown) to this file");
-  app.add_flag("--no-plot", no_plot, "do not run the plotting script");
-  app.add_option("--plot-script", plot_script, "path of plot_paper.py (default: next to this source, or ./examples)");
-  app.add_option("--figure", figure, "also write the loss-curve figure to this PNG path");
-  app.add_flag("--progress", progress, "show progress on stderr even when it is not a terminal");
+  reproduce_paper_cli::Args opt;
+  reproduce_paper_cli::add_options(app, opt);
   CLI11_PARSE(app, argc, argv);
 
   const auto t0 = std::chrono::steady_clock::now();
   try {
-    const std::filesystem::path dir(out);
+    reproduce_paper_cli::validate(opt);
+    const std::filesystem::path dir(opt.out);
     std::filesystem::create_directories(dir);
-    example::ProgressBar bar(progress);
+    example::ProgressBar bar(opt.progress);
     std::vector<CaseResult> results;
-    const blockspec::SlqOptions slq{.probes = probes, .steps = slq_steps, .seed = seed};
-    for (int c : cases) {
+    const blockspec::SlqOptions slq{.probes = opt.probes, .steps = opt.slq_steps, .seed = opt.seed};
+    for (int c : opt.cases) {
       CaseResult r;
       r.id = c;
-      const auto q = blockspec::paper_case(c, seed);
+      const auto q = blockspec::paper_case(c, opt.seed);
       const std::filesystem::path cdir = dir / ("case" + std::to_string(c));
       const std::string label = "case " + std::to_string(c);
       bar.update(label + ": blockwise spectra", 0, 6);
@@ -240,10 +146,10 @@ int main(int argc, char** argv) {
       // (b) the optimizers.
       int k = 1;
       r.study = blockspec::lab::quadratic_study(
-          q, {.max_steps = max_steps,
-              .lr_min = lr_min,
-              .lr_max = lr_max,
-              .points_per_decade = ppd,
+          q, {.max_steps = opt.max_steps,
+              .lr_min = opt.lr_min,
+              .lr_max = opt.lr_max,
+              .points_per_decade = opt.ppd,
               .on_method = [&](const std::string& m) { bar.update(label + ": " + m, k++, 6); }});
       bar.update(label + ": done", 6, 6);
       bar.finish();
@@ -254,18 +160,18 @@ int main(int argc, char** argv) {
 
     // The table.
     const char* methods[] = {"gd", "adam", "adam_frozen_v", "blockwise_gd", "adam_mini"};
-    std::printf("\nSteps to a 1e-6 relative loss gap (cap %d; tuned rates in parentheses) and heterogeneity\n", max_steps);
-    std::printf("(mean off-diagonal JS distance, max sqrt(ln 2) = 0.833; SLQ with %d probes)\n\n", probes);
+    std::printf("\nSteps to a 1e-6 relative loss gap (cap %d; tuned rates in parentheses) and heterogeneity\n", opt.max_steps);
+    std::printf("(mean off-diagonal JS distance, max sqrt(ln 2) = 0.833; SLQ with %d probes)\n\n", opt.probes);
     std::printf("%-30s %-9s %-9s %-9s | %-9s %-17s %-22s %-12s %-17s\n", "case", "JS:dflt", "JS:paper", "JS:p+pool",
                 "GD(opt)", "Adam", "Adam(b1=0,b2=1)", "blockwiseGD", "Adam-mini");
     for (const auto& r : results) {
       auto cell = [&](const char* m) {
         const auto& e = r.study.at(m);
         std::string s = steps_text(e.steps);
-        if (e.tuned) s += " (" + lr_text(e.lr) + ")";
+        if (e.tuned) s += " (" + example::short_number(e.lr) + ")";
         return s;
       };
-      const std::string hp = r.het_paper ? lr_text(*r.het_paper) : std::string("error");
+      const std::string hp = r.het_paper ? example::short_number(*r.het_paper) : std::string("error");
       std::printf("%-30s %-9.4f %-9s %-9.4f | %-9s %-17s %-22s %-12s %-17s\n", blockspec::paper_case_label(r.id).c_str(),
                   r.het_default, hp.c_str(), r.het_paper_pooled, cell("gd").c_str(), cell("adam").c_str(),
                   cell("adam_frozen_v").c_str(), cell("blockwise_gd").c_str(), cell("adam_mini").c_str());
@@ -290,7 +196,7 @@ int main(int argc, char** argv) {
       const int gd = r->study.at("gd").steps, bgd = r->study.at("blockwise_gd").steps;
       std::printf("  case %d: blockwise GD <= GD/100: %s (GD/blockwise = %s)\n", c,
                   verdict(gd > 0 && bgd > 0 && 100 * bgd <= gd),
-                  gd > 0 && bgd > 0 ? lr_text(static_cast<double>(gd) / bgd).c_str() : "n/a");
+                  gd > 0 && bgd > 0 ? example::short_number(static_cast<double>(gd) / bgd).c_str() : "n/a");
     }
     for (int c : {2, 4}) {
       const auto* r = find(c);
@@ -298,7 +204,7 @@ int main(int argc, char** argv) {
       const int gd = r->study.at("gd").steps, bgd = r->study.at("blockwise_gd").steps;
       std::printf("  case %d: blockwise GD within 2x of GD: %s (GD/blockwise = %s)\n", c,
                   verdict(gd > 0 && bgd > 0 && bgd <= 2 * gd && gd <= 2 * bgd),
-                  gd > 0 && bgd > 0 ? lr_text(static_cast<double>(gd) / bgd).c_str() : "n/a");
+                  gd > 0 && bgd > 0 ? example::short_number(static_cast<double>(gd) / bgd).c_str() : "n/a");
     }
     for (auto [het, hom] : {std::pair{1, 2}, std::pair{3, 4}}) {
       const auto* a = find(het);
@@ -318,44 +224,33 @@ int main(int argc, char** argv) {
     }
 
     // The fair table over seeds.
-    blockspec::lab::FairStudyOptions fo{.max_steps = max_steps, .points_per_decade = ppd, .refine_points = refine};
-    FairTable ft;
-    ft.cases = cases;
-    ft.methods = blockspec::lab::fair_methods();
-    ft.cells.assign(cases.size(), std::vector<FairCell>(ft.methods.size()));
-    for (std::size_t ci = 0; ci < cases.size(); ++ci) {
-      for (int sd = 0; sd < seeds; ++sd) {
-        const auto q = blockspec::paper_case(cases[ci], static_cast<std::uint64_t>(sd));
+    blockspec::lab::FairStudyOptions fo{.max_steps = opt.max_steps, .points_per_decade = opt.ppd, .refine_points = opt.refine};
+    example::FairTable ft;
+    for (int c : opt.cases) {
+      ft.add_column("case " + std::to_string(c));
+      for (int sd = 0; sd < opt.seeds; ++sd) {
+        const auto q = blockspec::paper_case(c, static_cast<std::uint64_t>(sd));
         fo.on_method = [&](const std::string& m) {
-          bar.update("fair: case " + std::to_string(cases[ci]) + " seed " + std::to_string(sd) + ": " + m, sd, seeds);
+          bar.update("fair: case " + std::to_string(c) + " seed " + std::to_string(sd) + ": " + m, sd, opt.seeds);
         };
-        const auto fs = blockspec::lab::fair_study(q, fo);
-        for (std::size_t mi = 0; mi < ft.methods.size(); ++mi) {
-          const auto& e = fs.at(ft.methods[mi]);
-          ft.cells[ci][mi].steps.push_back(e.steps);
-          if (e.steps < 0)
-            ft.cells[ci][mi].failures.push_back("case " + std::to_string(cases[ci]) + " seed " + std::to_string(sd) +
-                                                ", " + e.method + ": " + e.message);
-        }
+        ft.add(blockspec::lab::fair_study(q, fo), "seed " + std::to_string(sd));
       }
       bar.finish();
     }
-    const std::string md = fair_markdown(ft, seeds, fo);
+    const std::string md = example::fair_markdown(ft, opt.seeds, fo);
     std::printf("\nFair baselines (every method tuned by one procedure and budget; theory-set ones as they are)\n%s",
                 md.c_str());
-    for (const auto& row : ft.cells)
-      for (const auto& cell : row)
-        for (const auto& f : cell.failures) std::printf("  not reached: %s\n", f.c_str());
+    for (const auto& f : ft.failures()) std::printf("  not reached: %s\n", f.c_str());
     const std::string claims = fair_claims(ft);
     std::printf("\nClaim under fair baselines: GD-type methods lag Adam more on heterogeneous blocks than on "
                 "homogeneous ones\n(ratio = median steps / median Adam steps; holds when the heterogeneous ratio is "
                 ">= 3x the homogeneous one)\n%s", claims.c_str());
-    if (!fair_out.empty()) {
-      std::string cmd = "reproduce_paper --no-plot --seeds " + std::to_string(seeds) + " --refine " + std::to_string(refine);
+    if (!opt.fair_out.empty()) {
+      std::string cmd = "reproduce_paper --no-plot --seeds " + std::to_string(opt.seeds) + " --refine " + std::to_string(opt.refine);
       const std::string text = "# Fair baselines on the paper's quadratic cases\n\nMade by `" + cmd +
-                                                 " --fair-out " + fair_out + "`.\n\n" + md + "\n## Claim\n\n```\n" +
+                                                 " --fair-out " + opt.fair_out + "`.\n\n" + md + "\n## Claim\n\n```\n" +
                                                  claims + "```\n";
-      blockspec::write_file_atomically(fair_out, [&](std::ostream& os) { os << text; });
+      blockspec::write_file_atomically(opt.fair_out, [&](std::ostream& os) { os << text; });
     }
 
     // summary.csv
@@ -386,12 +281,12 @@ int main(int argc, char** argv) {
 
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("\nwrote %s/ (summary.csv; caseN/blockwise/, caseN/trace_<method>.csv and .npy; -1 steps = not reached)\n",
-                out.c_str());
-    if (!no_plot) {
+                opt.out.c_str());
+    if (!opt.no_plot) {
       const auto script = example::first_existing(
-          {plot_script, std::filesystem::path(__FILE__).parent_path() / "plot_paper.py", "examples/plot_paper.py"});
+          {opt.plot_script, std::filesystem::path(__FILE__).parent_path() / "plot_paper.py", "examples/plot_paper.py"});
       std::string args = example::shell_quote(dir.string());
-      if (!figure.empty()) args += " --loss-figure " + example::shell_quote(figure);
+      if (!opt.figure.empty()) args += " --loss-figure " + example::shell_quote(opt.figure);
       std::printf("%s\n", example::run_plot_script(script, args).c_str());
     }
     std::printf("computation took %.1f s\n", secs);

@@ -1,6 +1,8 @@
 // Fuzz target: the command lines of the examples, factored into examples/cli/*_args.hpp so that
 // the examples and this target parse the same options (the LibTorch and MPI examples included,
-// without linking either). The first byte picks the example; the rest is split at '\n' into at
+// without linking either). The first byte picks the example ('0' density_from_matrix, '1'
+// blockwise_heterogeneity, '2' mpi_slq, '3' real_heterogeneity, '4' quadratic_lab, '5'
+// reproduce_paper); the rest is split at '\n' into at
 // most 32 arguments. A CLI11 ParseError (bad option, failed check, --help) is a clean outcome, as
 // are blockspec's documented errors from the post-parse validate(); anything else is a finding.
 #include "fuzz_common.hpp"
@@ -8,7 +10,9 @@
 #include "cli/blockwise_heterogeneity_args.hpp"
 #include "cli/density_from_matrix_args.hpp"
 #include "cli/mpi_slq_args.hpp"
+#include "cli/quadratic_lab_args.hpp"
 #include "cli/real_heterogeneity_args.hpp"
+#include "cli/reproduce_paper_args.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -48,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   if (args.size() < 32 && !cur.empty()) args.push_back(cur);
-  switch (data[0] % 4) {
+  switch (data[0] % 6) {
     case 0:
       parse_and_validate<density_cli::Args>(args, density_cli::add_options, density_cli::validate);
       break;
@@ -58,9 +62,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 2:
       parse_and_validate<mpi_slq_cli::Args>(args, mpi_slq_cli::add_options, mpi_slq_cli::validate);
       break;
-    default:
+    case 3:
       parse_and_validate<real_heterogeneity_cli::Args>(args, real_heterogeneity_cli::add_options,
                                                        real_heterogeneity_cli::validate);
+      break;
+    case 4:
+      parse_and_validate<quadratic_lab_cli::Settings>(args, quadratic_lab_cli::add_options, quadratic_lab_cli::validate);
+      break;
+    default:
+      parse_and_validate<reproduce_paper_cli::Args>(args, reproduce_paper_cli::add_options, reproduce_paper_cli::validate);
       break;
   }
   return 0;

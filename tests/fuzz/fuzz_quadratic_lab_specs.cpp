@@ -1,9 +1,9 @@
-// Fuzz target: quadratic_lab's spec strings (examples/cli/quadratic_lab_args.hpp). First byte
+// Fuzz target: quadratic_lab's spec strings (examples/cli/quadratic_lab_specs.hpp). First byte
 // even: the rest is '\n'-separated `--block` specs, parsed and pooled-mapped into [1, 1000].
 // Odd: the rest is a measured-spectrum .npy file, summarized with block_size 1 + byte % 32.
 #include "fuzz_common.hpp"
 
-#include "cli/quadratic_lab_args.hpp"
+#include "cli/quadratic_lab_specs.hpp"
 
 #include <blockspec/quadratic/presets.hpp>
 
