@@ -11,6 +11,7 @@
 #include <blockspec/optim/problem.hpp>
 #include <blockspec/optim/prodigy.hpp>
 #include <blockspec/optim/rmsprop.hpp>
+#include <blockspec/optim/run_steps.hpp>
 #include <blockspec/optim/runner.hpp>
 #include <blockspec/optim/schedule.hpp>
 #include <blockspec/optim/sign_descent.hpp>
