@@ -6,6 +6,7 @@
 #include <blockspec/optim/adam_mini.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
 #include <blockspec/optim/gd.hpp>
+#include <blockspec/optim/muon.hpp>
 #include <blockspec/optim/nag_gs.hpp>
 #include <blockspec/optim/optimizer.hpp>
 #include <blockspec/optim/problem.hpp>
