@@ -18,8 +18,9 @@
 // normalized momentum, scaled by sqrt(n); the reference runs AdamW on such parameters
 // instead, so results on vector-only partitions (the paper's quadratic cases) are Muon
 // run outside its intended use.
-// Cost per step: 2 k r² c + ... flops for a block of shape r x c (r <= c), k = ns_steps
-// (about 5 (2r²c + r³) for k = 5); O(n) memory for the momentum, O(r c) scratch.
+// Cost per step: k (4 r² c + 2 r³) flops for a block of shape r x c (r <= c after the
+// transpose), k = ns_steps (X Xᵀ, A², B X per iteration); O(n) memory for the momentum,
+// O(r c + r²) scratch.
 // Reference: K. Jordan, Y. Jin, V. Boza, J. You, F. Cesista, L. Newhouse and J. Bernstein,
 // "Muon: An optimizer for hidden layers in neural networks" (2024),
 // https://kellerjordan.github.io/posts/muon/ (the coefficients and the scaling above).
