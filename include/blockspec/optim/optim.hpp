@@ -1,10 +1,12 @@
-// blockspec/optim/optim.hpp — the optim layer: the Problem concept, the optimizer zoo, schedules,
-// the runner and learning-rate tuning.
+// blockspec/optim/optim.hpp — the optim layer: the Problem concept, the optimizer zoo, the deep
+// linear network, schedules, the runner and learning-rate tuning.
 #pragma once
 
 #include <blockspec/optim/adam.hpp>
+#include <blockspec/optim/agd.hpp>
 #include <blockspec/optim/adam_mini.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
+#include <blockspec/optim/deep_linear.hpp>
 #include <blockspec/optim/gd.hpp>
 #include <blockspec/optim/muon.hpp>
 #include <blockspec/optim/nag_gs.hpp>
