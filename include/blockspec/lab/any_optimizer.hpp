@@ -8,15 +8,17 @@
 // builds one with its default options; command-line tools use it to choose
 // optimizers at run time. Names: gd, heavy_ball, nesterov, adam,
 // adam_frozen_v (Adam with beta1 = 0, beta2 = 1), adamw, rmsprop, adagrad,
-// blockwise_gd, adam_mini, prodigy, nag_gs, sign_descent.
+// blockwise_gd, adam_mini, prodigy, nag_gs, sign_descent, muon, agd.
 // Each optimizer's header names its reference.
 #pragma once
 
 #include <blockspec/error.hpp>
 #include <blockspec/optim/adam.hpp>
 #include <blockspec/optim/adam_mini.hpp>
+#include <blockspec/optim/agd.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
 #include <blockspec/optim/gd.hpp>
+#include <blockspec/optim/muon.hpp>
 #include <blockspec/optim/nag_gs.hpp>
 #include <blockspec/optim/optimizer.hpp>
 #include <blockspec/optim/prodigy.hpp>
@@ -35,7 +37,7 @@ namespace blockspec::lab {
 class AnyOptimizer {
  public:
   using Variant = std::variant<Gd, HeavyBall, Nesterov, Adam, AdamW, RmsProp, Adagrad, BlockwiseGd, AdamMini, Prodigy,
-                               NagGs, SignDescent>;
+                               NagGs, SignDescent, Muon, Agd>;
 
   template <class O>
     requires std::is_constructible_v<Variant, O>
@@ -64,7 +66,8 @@ class AnyOptimizer {
 /// The names make_optimizer accepts.
 inline std::vector<std::string> optimizer_names() {
   return {"gd",      "heavy_ball",   "nesterov",  "adam",    "adam_frozen_v", "adamw",       "rmsprop",
-          "adagrad", "blockwise_gd", "adam_mini", "prodigy", "nag_gs",        "sign_descent"};
+          "adagrad", "blockwise_gd", "adam_mini", "prodigy", "nag_gs",        "sign_descent", "muon",
+          "agd"};
 }
 
 /// An optimizer with default options by name (see optimizer_names()).
@@ -82,6 +85,8 @@ inline AnyOptimizer make_optimizer(const std::string& name) {
   if (name == "prodigy") return Prodigy{};
   if (name == "nag_gs") return NagGs{};
   if (name == "sign_descent") return SignDescent{};
+  if (name == "muon") return Muon{};
+  if (name == "agd") return Agd{};
   std::string all;
   for (const auto& n : optimizer_names()) all += (all.empty() ? "" : ", ") + n;
   throw invalid_argument("make_optimizer: unknown optimizer '" + name + "' (known: " + all + ")");

@@ -22,9 +22,12 @@
 #include <blockspec/error.hpp>
 #include <blockspec/optim/adam.hpp>
 #include <blockspec/optim/adam_mini.hpp>
+#include <blockspec/optim/agd.hpp>
 #include <blockspec/optim/blockwise_gd.hpp>
 #include <blockspec/optim/gd.hpp>
+#include <blockspec/optim/muon.hpp>
 #include <blockspec/optim/problem.hpp>
+#include <blockspec/optim/prodigy.hpp>
 #include <blockspec/optim/runner.hpp>
 #include <blockspec/optim/step_size.hpp>
 #include <blockspec/optim/tune.hpp>
@@ -140,6 +143,11 @@ QuadraticStudy quadratic_study(const P& problem, const QuadraticStudyOptions& op
 //   adam               Adam (beta2 = 0.999), (lr, beta1) tuned
 //   adam_frozen_v      Adam with beta1 = 0, beta2 = 1, lr tuned
 //   adam_mini          Adam-mini, lr tuned
+//   prodigy            Prodigy (its distance estimate scales lr), lr tuned
+//   muon               Muon, lr tuned (the paper's blocks are vectors: each is an n x 1 matrix,
+//                      so Muon is normalized momentum here, outside its intended use)
+//   agd                Automatic Gradient Descent at lr = 1 (it has no learning rate; the
+//                      blocks here are not the layers of a network, so outside its theory)
 //   blockwise_gd       one optimal step per block (theory-set, lr = 1)
 // "Tuned" is one procedure for all (optim/tune.hpp): the log grid [lr_min, lr_max] at
 // points_per_decade, then refine_points rates on each side of the best; for the momentum
@@ -195,7 +203,8 @@ struct FairStudy {
 /// The methods of fair_study, in order.
 inline std::vector<std::string> fair_methods() {
   return {"gd_theory",       "gd_tuned",       "heavy_ball_polyak", "heavy_ball_tuned", "nesterov_theory",
-          "nesterov_tuned",  "adam",           "adam_frozen_v",     "adam_mini",        "blockwise_gd"};
+          "nesterov_tuned",  "adam",           "adam_frozen_v",     "adam_mini",        "prodigy",
+          "muon",            "agd",            "blockwise_gd"};
 }
 
 /// Runs the fair study on `problem` (see the comment above FairStudyOptions).
@@ -252,6 +261,9 @@ FairStudy fair_study(const P& problem, const FairStudyOptions& options = {}) {
   tuned_beta("adam", [](double b) { return Adam({.beta1 = b}); });
   tuned("adam_frozen_v", [] { return Adam(AdamOptions::frozen_preconditioner()); });
   tuned("adam_mini", [] { return AdamMini(); });
+  tuned("prodigy", [] { return Prodigy(); });
+  tuned("muon", [] { return Muon(); });
+  fixed("agd", Agd(), 1.0, std::nullopt);
   fixed("blockwise_gd", BlockwiseGd({.eigs = options.eigs}), 1.0, std::nullopt);
   return s;
 }
